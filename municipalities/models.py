@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+nis_validator = RegexValidator(r"^\d{5}$", "Een NIS-code bestaat uit precies 5 cijfers.")
+
+
+class Province(models.Model):
+    nis_code = models.CharField(max_length=5, unique=True, validators=[nis_validator])
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "provincie"
+        verbose_name_plural = "provincies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClusterType(models.TextChoices):
+    """The six families VVSG reports on (report 2024, Bijlage 1)."""
+
+    WOON = "woon", "Woongemeenten"
+    LANDELIJK = "landelijk", "Landelijke gemeenten"
+    ECONOMISCH = "economisch", "Gemeenten met economische aantrekking"
+    VERSTEDELIJKT = "verstedelijkt", "Verstedelijkte gemeenten"
+    STEDEN = "steden", "Grote en regionale steden"
+    KUST = "kust", "Kustgemeenten"
+
+
+class Cluster(models.Model):
+    """Belfius 2017 socio-economic cluster V1..V16."""
+
+    code = models.CharField(max_length=3, unique=True)
+    number = models.PositiveSmallIntegerField(unique=True)
+    label = models.CharField(max_length=200)
+    type = models.CharField(max_length=20, choices=ClusterType.choices)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = "Belfius-cluster"
+        verbose_name_plural = "Belfius-clusters"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
+class ClusterSource(models.TextChoices):
+    BELFIUS = "belfius", "Belfius 2017"
+    MERGER_RULE = "merger_rule", "Regel voor gemengde fusie"
+    IMPORT = "import", "Manueel (import)"
+
+
+class Municipality(models.Model):
+    """A Flemish municipality (gemeente/bestuur) in one period of validity.
+
+    The 300 municipalities of 2024 and the 285 of 2025 live side by side: a merged
+    municipality gets valid_to and a successor, so earlier waves map onto today's map.
+    """
+
+    nis_code = models.CharField(max_length=5, unique=True, validators=[nis_validator])
+    name = models.CharField(max_length=120)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="municipalities")
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.PROTECT, null=True, blank=True, related_name="municipalities"
+    )
+    cluster_source = models.CharField(
+        max_length=20, choices=ClusterSource.choices, default=ClusterSource.BELFIUS
+    )
+    police_zone_code = models.CharField(max_length=20, blank=True)
+    police_zone_name = models.CharField(max_length=120, blank=True)
+    population = models.PositiveIntegerField(null=True, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    successor = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="predecessors"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "gemeente"
+        verbose_name_plural = "gemeenten"
+        indexes = [models.Index(fields=["valid_to"], name="municipality_valid_to")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="municipality_valid_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.nis_code})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_to is None
+
+
+class ContactRole(models.TextChoices):
+    MAYOR = "mayor", "Burgemeester"
+    STAFF = "staff", "Medewerker"
+
+
+class Contact(models.Model):
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="contacts")
+    role = models.CharField(max_length=10, choices=ContactRole.choices, default=ContactRole.STAFF)
+    function = models.CharField(max_length=120, blank=True)
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    active = models.BooleanField(default=True)
+    email_bad = models.BooleanField(default=False)
+    email_bad_reason = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["municipality__name", "role", "name"]
+        verbose_name = "contactpersoon"
+        verbose_name_plural = "contactpersonen"
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "email"], name="contact_unique_email_per_municipality"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}> ({self.municipality.name})"

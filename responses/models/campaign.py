@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "In voorbereiding"
+    OPEN = "open", "Open"
+    PAUSED = "paused", "Gepauzeerd"
+    CLOSED = "closed", "Afgesloten"
+
+
+class Campaign(models.Model):
+    """One wave of the enquiry (e.g. Ledenbevraging 2026) using one instrument version."""
+
+    instrument = models.ForeignKey("surveys.Instrument", on_delete=models.PROTECT, related_name="campaigns")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    status = models.CharField(max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    # Respondents may edit a submitted response until this moment (defaults to closes_at).
+    edit_until = models.DateTimeField(null=True, blank=True)
+    sender_name = models.CharField(max_length=200, default="VVSG")
+    sender_email = models.EmailField(default="radicalisering@vvsg.be")
+    reply_to = models.EmailField(blank=True)
+    previous = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="next_waves",
+        help_text="Vorige golf, voor trendvergelijking.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_at"]
+        verbose_name = "bevraging"
+        verbose_name_plural = "bevragingen"
+        permissions = [
+            ("export_responses", "Kan antwoorden exporteren"),
+            ("view_results", "Kan resultaten bekijken"),
+            ("send_mailings", "Kan uitnodigingen en herinneringen versturen"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="campaign_closes_after_opening"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReminderStream(models.TextChoices):
+    NOT_STARTED = "not_started", "Nog niet gestart"
+    PARTIAL = "partial", "Gedeeltelijk ingevuld"
+
+
+class ReminderRule(models.Model):
+    """When reminders go out for one stream; either fixed dates or an interval."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="reminder_rules")
+    stream = models.CharField(max_length=20, choices=ReminderStream.choices)
+    send_on = models.JSONField(default=list, blank=True, help_text="Vaste data (JJJJ-MM-DD).")
+    interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    first_after_days = models.PositiveSmallIntegerField(default=7)
+    max_count = models.PositiveSmallIntegerField(default=3)
+    min_days_between = models.PositiveSmallIntegerField(default=5)
+    include_staff = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "herinneringsregel"
+        verbose_name_plural = "herinneringsregels"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "stream"], name="reminderrule_unique_stream"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {self.get_stream_display()}"
+
+
+class EmailTemplateKind(models.TextChoices):
+    INVITATION = "invitation", "Uitnodiging"
+    REMINDER_NOT_STARTED = "reminder_not_started", "Herinnering (niet gestart)"
+    REMINDER_PARTIAL = "reminder_partial", "Herinnering (gedeeltelijk)"
+    FORWARD = "forward", "Doorgestuurd naar collega"
+    CONFIRMATION = "confirmation", "Bevestiging met kopie van de antwoorden"
+
+
+class EmailTemplate(models.Model):
+    """Editable mail text; placeholders use Django template syntax ({{ name }}, {{ link }}...)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="email_templates")
+    kind = models.CharField(max_length=30, choices=EmailTemplateKind.choices)
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "e-mailsjabloon"
+        verbose_name_plural = "e-mailsjablonen"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "kind"], name="emailtemplate_unique_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {self.get_kind_display()}"

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class DeliveryKind(models.TextChoices):
+    INVITATION = "invitation", "Uitnodiging"
+    REMINDER = "reminder", "Herinnering"
+    FORWARD = "forward", "Doorgestuurd"
+    CONFIRMATION = "confirmation", "Bevestiging"
+    TEST = "test", "Testmail"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "In wachtrij"
+    SENDING = "sending", "Bezig"
+    SENT = "sent", "Verzonden"
+    FAILED = "failed", "Mislukt"
+    SKIPPED = "skipped", "Overgeslagen"
+
+
+class Delivery(models.Model):
+    """One mail to one recipient in one round; claimed atomically before sending."""
+
+    campaign = models.ForeignKey("responses.Campaign", on_delete=models.CASCADE, related_name="deliveries")
+    invitation = models.ForeignKey(
+        "responses.Invitation", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    kind = models.CharField(max_length=20, choices=DeliveryKind.choices)
+    stream = models.CharField(max_length=20, blank=True)
+    round = models.PositiveSmallIntegerField(default=0)
+    email = models.EmailField()
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "verzending"
+        verbose_name_plural = "verzendingen"
+        indexes = [models.Index(fields=["campaign", "status"], name="delivery_campaign_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "kind", "round"],
+                condition=models.Q(invitation__isnull=False),
+                name="delivery_once_per_round",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.round} → {self.email} ({self.get_status_display()})"

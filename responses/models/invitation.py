@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class InvitationKind(models.TextChoices):
+    MAYOR = "mayor", "Burgemeester"
+    STAFF = "staff", "Medewerker"
+    FORWARD = "forward", "Doorgestuurd"
+    COORDINATOR = "coordinator", "Intergemeentelijk coördinator"
+
+
+class Invitation(models.Model):
+    """A personal link to one response.
+
+    Only a SHA-256 hash of the token is stored; the raw token exists in the mail only.
+    Several invitations (mayor, staff, forwarded colleague) can point at one response.
+    """
+
+    campaign = models.ForeignKey("responses.Campaign", on_delete=models.CASCADE, related_name="invitations")
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="invitations"
+    )
+    contact = models.ForeignKey(
+        "municipalities.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations"
+    )
+    response = models.ForeignKey(
+        "responses.Response", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations"
+    )
+    forwarded_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="forwards"
+    )
+    kind = models.CharField(max_length=20, choices=InvitationKind.choices, default=InvitationKind.MAYOR)
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    function = models.CharField(max_length=120, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    first_opened_at = models.DateTimeField(null=True, blank=True)
+    last_opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "municipality__name", "created_at"]
+        verbose_name = "uitnodiging"
+        verbose_name_plural = "uitnodigingen"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "email", "municipality"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="invitation_unique_active_recipient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}> — {self.municipality.name}"
