@@ -54,9 +54,9 @@ def postgres(db):
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    url = os.environ.get("CELERY_BROKER_URL") or os.environ.get("TEST_REDIS_URL", "")
+    url = os.environ.get("TEST_REDIS_URL") or os.environ.get("CELERY_BROKER_URL", "")
     if not url:
-        missing_service("no Redis configured (set CELERY_BROKER_URL=redis://127.0.0.1:6379/0)")
+        missing_service("no Redis configured (set TEST_REDIS_URL=redis://127.0.0.1:6379/0)")
     import redis
 
     try:
