@@ -4,7 +4,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-nis_validator = RegexValidator(r"^\d{5}$", "Een NIS-code bestaat uit precies 5 cijfers.")
+nis_validator = RegexValidator(
+    r"^\d{5}$", "Een NIS-code bestaat uit precies 5 cijfers."
+)
 
 
 class Province(models.Model):
@@ -63,9 +65,15 @@ class Municipality(models.Model):
 
     nis_code = models.CharField(max_length=5, unique=True, validators=[nis_validator])
     name = models.CharField(max_length=120)
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="municipalities")
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="municipalities"
+    )
     cluster = models.ForeignKey(
-        Cluster, on_delete=models.PROTECT, null=True, blank=True, related_name="municipalities"
+        Cluster,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="municipalities",
     )
     cluster_source = models.CharField(
         max_length=20, choices=ClusterSource.choices, default=ClusterSource.BELFIUS
@@ -76,7 +84,11 @@ class Municipality(models.Model):
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     successor = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="predecessors"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="predecessors",
     )
 
     class Meta:
@@ -86,7 +98,9 @@ class Municipality(models.Model):
         indexes = [models.Index(fields=["valid_to"], name="municipality_valid_to")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gt=models.F("valid_from")),
                 name="municipality_valid_period",
             )
         ]
@@ -105,8 +119,12 @@ class ContactRole(models.TextChoices):
 
 
 class Contact(models.Model):
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="contacts")
-    role = models.CharField(max_length=10, choices=ContactRole.choices, default=ContactRole.STAFF)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="contacts"
+    )
+    role = models.CharField(
+        max_length=10, choices=ContactRole.choices, default=ContactRole.STAFF
+    )
     function = models.CharField(max_length=120, blank=True)
     name = models.CharField(max_length=200)
     email = models.EmailField()
@@ -120,7 +138,10 @@ class Contact(models.Model):
         verbose_name = "contactpersoon"
         verbose_name_plural = "contactpersonen"
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "email"], name="contact_unique_email_per_municipality"),
+            models.UniqueConstraint(
+                fields=["municipality", "email"],
+                name="contact_unique_email_per_municipality",
+            ),
         ]
 
     def __str__(self) -> str:

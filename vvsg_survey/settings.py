@@ -226,6 +226,13 @@ TOKEN_RATE_WINDOW_SECONDS = env_int("TOKEN_RATE_WINDOW_SECONDS", 600)
 RESULTS_MIN_CELL = env_int("RESULTS_MIN_CELL", 5)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 730)
 
+# Mailings (responses.services.mail). Empty token key: derived from SECRET_KEY.
+INVITATION_TOKEN_KEY = env_secret("INVITATION_TOKEN_KEY")
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 5)  # temporary SMTP errors, then FAILED
+MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60)  # backoff 60, 120, 240...
+MAIL_STALE_CLAIM_SECONDS = env_int("MAIL_STALE_CLAIM_SECONDS", 600)  # SENDING older: resend
+MAIL_REQUEUE_AFTER_SECONDS = env_int("MAIL_REQUEUE_AFTER_SECONDS", 300)  # PENDING older: requeue
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -33,7 +33,14 @@ class Delivery(models.Model):
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Extra, non-secret placeholders for this mail (forward note, answer summary...).
+    # The link is never stored: it is rebuilt from the invitation at send time.
+    context = models.JSONField(default=dict, blank=True)
+    # Backoff after a temporary SMTP error: neither the task nor the sweep claims earlier.
+    not_before = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The service clock (`now=`) when the reminder was planned; reminder spacing uses it.
+    planned_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

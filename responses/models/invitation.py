@@ -35,6 +35,9 @@ class Invitation(models.Model):
     email = models.EmailField()
     function = models.CharField(max_length=120, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
+    # Random per-invitation secret; the link token is HMAC(INVITATION_TOKEN_KEY, nonce),
+    # so every mail can rebuild the same link without storing it (docs/security.md).
+    token_nonce = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     first_opened_at = models.DateTimeField(null=True, blank=True)

@@ -1,25 +1,64 @@
-"""Invitation tokens: 256 random bits in the link, only their SHA-256 in the database.
+"""Invitation tokens: 256-bit link tokens, only their SHA-256 in the database.
 
-Looking a token up by its hash means the database comparison never sees the secret, and
-the final comparison uses hmac.compare_digest so timing reveals nothing either.
+The link token is derived, not stored: raw = base64url(HMAC-SHA256(key, nonce)) where
+the nonce is 32 random bytes kept on the invitation and the key comes from
+settings.INVITATION_TOKEN_KEY (or is derived from SECRET_KEY). Every mail (invitation,
+each reminder) can rebuild the same link, so a reminder never breaks the link a mayor
+already uses, and a database dump alone yields neither the tokens nor a way to forge
+them. Rotation/revocation = a new nonce. See docs/security.md, "Invitation tokens".
+
+Lookups go by hash, so the database comparison never sees the secret, and the final
+comparison uses hmac.compare_digest.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
 from datetime import datetime
 
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from responses.models import Invitation
 
 TOKEN_BYTES = 32
+# Respondent URL names tried in order (owned by the respondent views).
+LINK_URL_NAMES = ("responses:respondent-start", "responses:start", "responses:invitation")
+
+
+def _token_key() -> bytes:
+    configured = getattr(settings, "INVITATION_TOKEN_KEY", "")
+    if configured:
+        return configured.encode("utf-8")
+    # Domain-separated so the key differs from every other SECRET_KEY use.
+    return hmac.new(
+        settings.SECRET_KEY.encode("utf-8"), b"vvsg.invitation-token-key", hashlib.sha256
+    ).digest()
+
+
+def derive_token(nonce: str) -> str:
+    """The raw link token for a nonce (hex); deterministic for one key."""
+    digest = hmac.new(_token_key(), nonce.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def issue_token() -> dict[str, str]:
+    """Fields for a new invitation: `Invitation(..., **issue_token())`."""
+    nonce = secrets.token_hex(TOKEN_BYTES)
+    return {"token_nonce": nonce, "token_hash": hash_token(derive_token(nonce))}
 
 
 def new_token() -> tuple[str, str]:
-    """Return (raw token for the link, hash to store)."""
+    """Return (raw token, hash) of a random token with no nonce.
+
+    Kept for compatibility; such an invitation's link cannot be rebuilt, so
+    link_for() rotates it to a derived token the first time it is mailed.
+    Prefer issue_token().
+    """
     raw = secrets.token_urlsafe(TOKEN_BYTES)
     return raw, hash_token(raw)
 
@@ -34,7 +73,9 @@ def find_invitation(*, raw_token: str) -> Invitation | None:
         return None
     digest = hash_token(raw_token)
     invitation = (
-        Invitation.objects.select_related("campaign", "municipality", "response", "campaign__instrument")
+        Invitation.objects.select_related(
+            "campaign", "municipality", "response", "campaign__instrument"
+        )
         .filter(token_hash=digest)
         .first()
     )
@@ -45,12 +86,36 @@ def find_invitation(*, raw_token: str) -> Invitation | None:
     return invitation
 
 
+def raw_token_for(invitation: Invitation) -> str:
+    """The raw token of an invitation, rotating a legacy (nonce-less) token once."""
+    if invitation.token_nonce:
+        raw = derive_token(invitation.token_nonce)
+        if hmac.compare_digest(hash_token(raw), invitation.token_hash):
+            return raw
+    return rotate_token(invitation=invitation)
+
+
+def link_for(invitation: Invitation) -> str:
+    """Absolute personal link for an invitation (same link for every mail)."""
+    raw = raw_token_for(invitation)
+    for name in LINK_URL_NAMES:
+        try:
+            path = reverse(name, kwargs={"token": raw})
+            break
+        except NoReverseMatch:
+            continue
+    else:
+        path = f"/b/{raw}/"
+    return f"{settings.SITE_URL}{path}"
+
+
 def rotate_token(*, invitation: Invitation) -> str:
     """Give an invitation a fresh token (the old link stops working); returns the raw token."""
-    raw, digest = new_token()
-    Invitation.objects.filter(pk=invitation.pk).update(token_hash=digest)
-    invitation.token_hash = digest
-    return raw
+    fields = issue_token()
+    Invitation.objects.filter(pk=invitation.pk).update(**fields)
+    invitation.token_nonce = fields["token_nonce"]
+    invitation.token_hash = fields["token_hash"]
+    return derive_token(invitation.token_nonce)
 
 
 def revoke_invitation(*, invitation: Invitation, now: datetime | None = None) -> None:

@@ -1,0 +1,81 @@
+from django.contrib import admin
+from import_export.admin import ImportExportModelAdmin
+
+from municipalities.models import Cluster, Contact, Municipality, Province
+from municipalities.resources import ContactResource, MunicipalityResource
+
+
+@admin.register(Province)
+class ProvinceAdmin(admin.ModelAdmin):
+    list_display = ["name", "nis_code"]
+    search_fields = ["name", "nis_code"]
+
+
+@admin.register(Cluster)
+class ClusterAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "type", "number"]
+    list_filter = ["type"]
+    search_fields = ["code", "label"]
+    ordering = ["number"]
+
+
+class CurrentFilter(admin.SimpleListFilter):
+    title = "geldigheid"
+    parameter_name = "current"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Huidige gemeenten"), ("no", "Opgeheven gemeenten")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(valid_to__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(valid_to__isnull=False)
+        return queryset
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(ImportExportModelAdmin):
+    resource_classes = [MunicipalityResource]
+    list_display = [
+        "name",
+        "nis_code",
+        "province",
+        "cluster",
+        "cluster_source",
+        "police_zone_name",
+        "valid_from",
+        "valid_to",
+        "successor",
+    ]
+    list_filter = [
+        CurrentFilter,
+        "province",
+        "cluster",
+        "cluster__type",
+        "cluster_source",
+    ]
+    search_fields = ["name", "nis_code", "police_zone_name", "police_zone_code"]
+    list_select_related = ["province", "cluster", "successor"]
+    autocomplete_fields = ["successor"]
+    ordering = ["name", "nis_code"]
+
+
+@admin.register(Contact)
+class ContactAdmin(ImportExportModelAdmin):
+    resource_classes = [ContactResource]
+    list_display = [
+        "name",
+        "email",
+        "municipality",
+        "role",
+        "function",
+        "active",
+        "email_bad",
+        "updated_at",
+    ]
+    list_filter = ["role", "active", "email_bad"]
+    search_fields = ["name", "email", "municipality__name", "municipality__nis_code"]
+    list_select_related = ["municipality"]
+    autocomplete_fields = ["municipality"]
+    readonly_fields = ["updated_at"]

@@ -1,0 +1,171 @@
+"""Response admin: list with filters, export actions, and the read-only ExportLog."""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.contrib import admin, messages
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+
+from municipalities.models import Cluster, ClusterType, Province
+from responses import exports
+from responses.models import Campaign, ExportLog, Response
+from responses.queries.export import ExportFilters
+
+EXPORT_PERMISSION = "responses.export_responses"
+
+
+class _MunicipalityFilter(admin.SimpleListFilter):
+    """Responses covering at least one municipality with the chosen attribute."""
+
+    lookup: str = ""
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                **{f"represented__municipality__{self.lookup}": self.value()}
+            ).distinct()
+        return queryset
+
+
+class ProvinceFilter(_MunicipalityFilter):
+    title = "provincie"
+    parameter_name = "province"
+    lookup = "province__nis_code"
+
+    def lookups(self, request, model_admin):
+        return list(Province.objects.values_list("nis_code", "name"))
+
+
+class ClusterFilter(_MunicipalityFilter):
+    title = "Belfius-cluster"
+    parameter_name = "cluster"
+    lookup = "cluster__code"
+
+    def lookups(self, request, model_admin):
+        return [(c.code, str(c)) for c in Cluster.objects.all()]
+
+
+class ClusterTypeFilter(_MunicipalityFilter):
+    title = "clustertype"
+    parameter_name = "cluster_type"
+    lookup = "cluster__type"
+
+    def lookups(self, request, model_admin):
+        return ClusterType.choices
+
+
+def _export_action(fmt: str, layout: str, description: str):
+    @admin.action(permissions=["export"], description=description)
+    def action(modeladmin, request, queryset):
+        return modeladmin.export_selection(request, queryset, fmt=fmt, layout=layout)
+
+    action.__name__ = f"export_{fmt}_{layout}"
+    return action
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "campaign",
+        "status",
+        "municipality_names",
+        "respondent_function",
+        "is_coordinator",
+        "submitted_at",
+        "imported",
+    ]
+    list_filter = [
+        "status",
+        "campaign",
+        ProvinceFilter,
+        ClusterFilter,
+        ClusterTypeFilter,
+        "is_coordinator",
+        "imported",
+    ]
+    list_select_related = ["campaign"]
+    search_fields = ["represented__municipality__name", "represented__municipality__nis_code"]
+    readonly_fields = ["started_at", "updated_at", "revision"]
+    change_list_template = "responses/exports/admin_change_list.html"
+    actions = [
+        _export_action("csv", "response", "Exporteer als CSV (één rij per respons)"),
+        _export_action("csv", "bestuur", "Exporteer als CSV (één rij per bestuur)"),
+        _export_action("xlsx", "response", "Exporteer als XLSX (één rij per respons)"),
+        _export_action("xlsx", "bestuur", "Exporteer als XLSX (één rij per bestuur)"),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("represented__municipality")
+
+    @admin.display(description="besturen")
+    def municipality_names(self, obj: Response) -> str:
+        return ", ".join(rm.municipality.name for rm in obj.represented.all())
+
+    def has_export_permission(self, request) -> bool:
+        return request.user.has_perm(EXPORT_PERMISSION)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if self.has_export_permission(request):
+            extra_context["export_campaigns"] = Campaign.objects.only("name", "slug")[:5]
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def export_selection(self, request, queryset, *, fmt: str, layout: str):
+        """Export the selected responses through responses.exports (one campaign only)."""
+        campaign_ids = set(queryset.values_list("campaign_id", flat=True).distinct())
+        if len(campaign_ids) != 1:
+            self.message_user(
+                request,
+                "Selecteer antwoorden van precies één bevraging om te exporteren.",
+                messages.ERROR,
+            )
+            return None
+        campaign = Campaign.objects.select_related("instrument").get(
+            pk=campaign_ids.pop()
+        )
+        filters = ExportFilters(
+            response_ids=tuple(queryset.values_list("pk", flat=True).order_by("pk"))
+        )
+        rows = exports.export_rows(campaign=campaign, layout=layout, filters=filters)
+        user = request.user
+
+        def log(count: int) -> None:
+            exports.log_export(
+                user=user, campaign=campaign, fmt=fmt, layout=layout,
+                filters=filters, rows=count, source="admin",
+            )
+
+        filename = f"{campaign.slug}-{layout}-{timezone.localdate():%Y%m%d}.{fmt}"
+        if fmt == "csv":
+            response = StreamingHttpResponse(
+                exports.stream_csv(exports.counting(rows, log)),
+                content_type="text/csv; charset=utf-8",
+            )
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+        exports.write_xlsx(exports.counting(rows, log), spool)
+        spool.seek(0)
+        return FileResponse(spool, as_attachment=True, filename=filename)
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    """Audit trail: visible, never editable."""
+
+    list_display = ["created_at", "user", "campaign", "format", "layout", "rows", "source"]
+    list_filter = ["source", "format", "layout", "campaign"]
+    list_select_related = ["user", "campaign"]
+    readonly_fields = [f.name for f in ExportLog._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,218 @@
+"""Demo data: a closed 2024 wave with synthetic answers and an open 2026 campaign.
+
+Everything is fake and deterministic (seeded): contacts live under @demo.vvsg.invalid
+and answers are drawn at random through the branching evaluator, so every synthetic
+response is one a real respondent could have given.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from surveys import branching
+
+INSTRUMENTS_DIR = Path(settings.BASE_DIR) / "surveys" / "instruments"
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo-vvsg-2026"  # noqa: S105 - documented demo login, local only
+
+
+@dataclass
+class DemoSummary:
+    campaign_2024: str
+    campaign_2026: str
+    responses_2024: int
+    responses_2026: int
+    invitations: int
+    links: list[tuple[str, str]]
+
+
+def random_answers(
+    spec: branching.InstrumentSpec,
+    rng: random.Random,
+    *,
+    municipalities: Sequence[str],
+    stop_after: int | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A plausible answer set: questions are answered in order, only while visible."""
+    answers: dict[str, Any] = {}
+    others: dict[str, str] = {}
+    for index, question in enumerate(spec.questions):
+        if stop_after is not None and index >= stop_after:
+            break
+        visibility = branching.evaluate(spec, answers)
+        if question.code not in visibility.visible:
+            continue
+        if not question.required and rng.random() < 0.2:
+            continue
+        value = _random_value(question, rng, visibility, municipalities)
+        if value is None:
+            continue
+        answers[question.code] = value
+        chosen = value if isinstance(value, list) else [value]
+        other = next((o for o in question.options if o.is_other), None)
+        if other is not None and other.code in chosen:
+            others[question.code] = rng.choice(["Lokale politiek", "Zwerfvuil", "Verkiezingen"])
+    return answers, others
+
+
+def _random_value(question, rng, visibility, municipalities):
+    kind = question.type
+    if kind == "single":
+        return rng.choice(question.option_codes)
+    if kind == "multiple":
+        plain = [o.code for o in question.options if not o.exclusive]
+        exclusive = [o.code for o in question.options if o.exclusive]
+        if exclusive and (not plain or rng.random() < 0.1):
+            return [rng.choice(exclusive)]
+        return sorted(rng.sample(plain, k=rng.randint(1, min(4, len(plain)))))
+    if kind == "matrix":
+        rows = visibility.rows.get(question.code, question.row_codes)
+        return {row: rng.choice(question.option_codes) for row in rows}
+    if kind == "number":
+        low = int(question.settings.get("min", 0))
+        high = int(question.settings.get("max", low + 12))
+        return rng.randint(low, min(high, low + 12))
+    if kind == "municipalities":
+        return list(municipalities)
+    if kind == "text":
+        return rng.choice(
+            [
+                "Signalen via de LIVC R en de lokale politie.",
+                "Spanningen rond rondhangende jongeren aan het station.",
+                "Brieven van soevereine burgers aan de dienst burgerzaken.",
+                "Geen bijzondere voorvallen.",
+            ]
+        )
+    return None
+
+
+def ensure_demo_user():
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        username=DEMO_USERNAME,
+        defaults={"is_staff": True, "is_superuser": True, "email": "demo@demo.vvsg.invalid"},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def load_demo(*, now: datetime | None = None, seed: int = 2026, links_path: Path | None = None) -> DemoSummary:
+    """Load reference data, both instruments, fake contacts and two campaigns. Idempotent."""
+    from municipalities.services import create_demo_contacts, load_reference_data
+    from responses.models import Campaign, CampaignStatus
+    from responses.services.campaigns import create_invitations, open_campaign
+    from responses.services.tokens import link_for
+    from surveys.queries import instrument_spec
+    from surveys.services import load_instrument
+
+    now = now or timezone.now()
+    rng = random.Random(seed)
+    load_reference_data()
+    instrument_2024 = load_instrument(path=INSTRUMENTS_DIR / "ledenbevraging-2024.yaml")
+    instrument_2026 = load_instrument(path=INSTRUMENTS_DIR / "ledenbevraging-2026.yaml")
+    create_demo_contacts(seed=seed)
+    ensure_demo_user()
+
+    with transaction.atomic():
+        wave_2024, created_2024 = Campaign.objects.get_or_create(
+            slug="ledenbevraging-2024",
+            defaults={
+                "instrument": instrument_2024,
+                "name": "Ledenbevraging 2024",
+                "status": CampaignStatus.CLOSED,
+                "opens_at": datetime(2024, 5, 21, 9, tzinfo=timezone.get_current_timezone()),
+                "closes_at": datetime(2024, 6, 28, 23, 59, tzinfo=timezone.get_current_timezone()),
+            },
+        )
+        if created_2024:
+            _synthetic_wave(wave_2024, instrument_spec(instrument_2024), rng, year=2024)
+        wave_2026, created_2026 = Campaign.objects.get_or_create(
+            slug="ledenbevraging-2026",
+            defaults={
+                "instrument": instrument_2026,
+                "name": "Ledenbevraging 2026",
+                "opens_at": now - timedelta(days=1),
+                "closes_at": now + timedelta(days=38),
+                "previous": wave_2024,
+            },
+        )
+    if created_2026:
+        open_campaign(campaign=wave_2026, now=now)
+    create_invitations(campaign=wave_2026)
+    if created_2026:
+        _synthetic_wave(wave_2026, instrument_spec(instrument_2026), rng, year=2026, share=0.25)
+
+    invitations = list(
+        wave_2026.invitations.filter(revoked_at__isnull=True)
+        .select_related("municipality")
+        .order_by("municipality__name")
+    )
+    links = [(inv.municipality.name, f"{settings.SITE_URL}{link_for(inv)}") for inv in invitations]
+    if links_path is not None:
+        links_path.parent.mkdir(parents=True, exist_ok=True)
+        links_path.write_text(
+            "".join(f"{name}\t{url}\n" for name, url in links), encoding="utf-8"
+        )
+    return DemoSummary(
+        campaign_2024=wave_2024.slug,
+        campaign_2026=wave_2026.slug,
+        responses_2024=wave_2024.responses.count(),
+        responses_2026=wave_2026.responses.count(),
+        invitations=len(invitations),
+        links=links,
+    )
+
+
+def _synthetic_wave(campaign, spec, rng: random.Random, *, year: int, share: float = 0.5) -> None:
+    """Responses for a share of the municipalities valid in `year`, some by coordinators."""
+    from responses.models import Answer, Response, ResponseMunicipality, ResponseStatus
+    from surveys.models import Question
+
+    from municipalities.queries import municipalities_on
+
+    pool = list(municipalities_on(date(year, 6, 1)).order_by("nis_code"))
+    rng.shuffle(pool)
+    chosen = pool[: int(len(pool) * share)]
+    questions = {q.code: q for q in Question.objects.filter(instrument=campaign.instrument)}
+    moment = campaign.opens_at
+    while chosen:
+        size = 3 if rng.random() < 0.08 and len(chosen) >= 3 else 1
+        group, chosen = chosen[:size], chosen[size:]
+        partial = rng.random() < 0.17
+        answers, others = random_answers(
+            spec,
+            rng,
+            municipalities=[m.nis_code for m in group],
+            stop_after=rng.randint(5, 30) if partial else None,
+        )
+        moment += timedelta(minutes=rng.randint(5, 300))
+        response = Response.objects.create(
+            campaign=campaign,
+            status=ResponseStatus.PARTIAL if partial else ResponseStatus.SUBMITTED,
+            respondent_name=f"Demo respondent {group[0].name}",
+            respondent_function="Coördinator" if size > 1 else rng.choice(["Burgemeester", "Preventiedienst"]),
+            is_coordinator=size > 1,
+            submitted_at=None if partial else moment,
+        )
+        ResponseMunicipality.objects.bulk_create(
+            [ResponseMunicipality(response=response, campaign=campaign, municipality=m) for m in group]
+        )
+        Answer.objects.bulk_create(
+            [
+                Answer(response=response, question=questions[code], value=value, other_text=others.get(code, ""))
+                for code, value in answers.items()
+                if code in questions
+            ]
+        )

@@ -1,0 +1,140 @@
+"""Loading a campaign's answers as plain records, in a fixed number of queries.
+
+Five queries per campaign whatever the number of responses: the municipality
+directory (all municipalities, a few hundred rows, shared by both waves), the
+responses, the besturen they cover, the answers, plus whatever
+`instrument_spec` needs (cached per instrument). Hidden answers are dropped here
+with `branching.visible_answers`, so nothing downstream can count them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from municipalities.models import Municipality
+from responses.models import Answer, Campaign, Response, ResponseMunicipality
+from surveys.branching import InstrumentSpec, visible_answers
+from surveys.queries import instrument_spec
+
+from .units import Bestuur, Record
+
+
+@dataclass(frozen=True)
+class _Validity:
+    valid_from: dt.date | None
+    valid_to: dt.date | None  # exclusive: the first day the municipality is gone
+
+    def covers(self, day: dt.date) -> bool:
+        starts = self.valid_from is None or self.valid_from <= day
+        return starts and (self.valid_to is None or day < self.valid_to)
+
+
+class Directory:
+    """Every municipality as a `Bestuur`, with the 2025 merger successor chain."""
+
+    def __init__(self, rows):
+        self.by_id: dict[int, Bestuur] = {}
+        self.successor: dict[int, int | None] = {}
+        self.validity: dict[int, _Validity] = {}
+        for m in rows:
+            cluster, province = m.cluster, m.province
+            self.by_id[m.pk] = Bestuur(
+                id=m.pk,
+                nis_code=m.nis_code,
+                name=m.name,
+                family=cluster.type if cluster else "",
+                cluster=cluster.code if cluster else "",
+                cluster_number=cluster.number if cluster else None,
+                cluster_label=cluster.label if cluster else "",
+                province=province.name,
+                province_nis=province.nis_code,
+                population=m.population,
+            )
+            self.successor[m.pk] = m.successor_id
+            self.validity[m.pk] = _Validity(m.valid_from, m.valid_to)
+
+    def current(self, pk: int) -> Bestuur:
+        """Follow successor links to today's municipality (Borsbeek -> Antwerpen).
+
+        Same rule as municipalities.queries.current_successor, resolved in memory so
+        mapping a whole wave costs no query per municipality; a cycle stops the walk.
+        """
+        seen = {pk}
+        while (nxt := self.successor.get(pk)) is not None and nxt not in seen:
+            seen.add(nxt)
+            pk = nxt
+        return self.by_id[pk]
+
+    def population(self, day: dt.date) -> list[Bestuur]:
+        """The besturen that existed on `day` (300 in 2024, 285 from 2025)."""
+        return [b for pk, b in self.by_id.items() if self.validity[pk].covers(day)]
+
+
+def load_directory() -> Directory:
+    rows = Municipality.objects.select_related("cluster", "province").only(
+        "nis_code", "name", "population", "valid_from", "valid_to", "successor_id",
+        "cluster__code", "cluster__number", "cluster__label", "cluster__type",
+        "province__name", "province__nis_code",
+    )
+    return Directory(rows)
+
+
+def campaign_day(campaign: Campaign) -> dt.date:
+    return campaign.opens_at.date()
+
+
+def campaign_spec(campaign: Campaign) -> InstrumentSpec:
+    return instrument_spec(campaign.instrument)
+
+
+def load_records(
+    campaign: Campaign,
+    *,
+    directory: Directory,
+    spec: InstrumentSpec,
+    map_to_current: bool = False,
+) -> list[Record]:
+    """Every response of the campaign with its visible answers.
+
+    map_to_current=True replaces each covered municipality by its current successor
+    (for trends); two merged municipalities then become one bestuur and
+    units.bestuur_units keeps a single response for it.
+    """
+    responses = Response.objects.filter(campaign=campaign).values_list(
+        "pk", "status", "updated_at"
+    )
+    covered = defaultdict(list)
+    links = ResponseMunicipality.objects.filter(response__campaign=campaign)
+    for response_id, municipality_id in links.values_list("response_id", "municipality_id"):
+        bestuur = (
+            directory.current(municipality_id)
+            if map_to_current
+            else directory.by_id[municipality_id]
+        )
+        if bestuur not in covered[response_id]:
+            covered[response_id].append(bestuur)
+    raw = defaultdict(dict)
+    others = defaultdict(dict)
+    answers = Answer.objects.filter(response__campaign=campaign).values_list(
+        "response_id", "question__code", "value", "other_text"
+    )
+    for response_id, code, value, other_text in answers:
+        raw[response_id][code] = value
+        if other_text:
+            others[response_id][code] = other_text
+    records = []
+    for pk, status, updated_at in responses.order_by("pk"):
+        visible = visible_answers(spec, raw.get(pk, {}))
+        records.append(
+            Record(
+                response_id=pk,
+                status=status,
+                answers=visible,
+                others={c: t for c, t in others.get(pk, {}).items() if c in visible},
+                besturen=tuple(covered.get(pk, ())),
+                updated_at=updated_at,
+            )
+        )
+    return records

@@ -1,0 +1,230 @@
+"""Assembles the results of a campaign: tables, cross-tabs, trends, representation.
+
+This is the one entry point for the views and the XLSX download, so both show
+exactly the same numbers for the same options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from municipalities.models import ClusterType
+from responses.models import Campaign
+from surveys.models import Section
+
+from . import charts, representativeness, tables, trends
+from .data import Directory, campaign_day, campaign_spec, load_directory, load_records
+from .units import UNIT_BESTUUR, UNITS, Completeness, Record, build_units, completeness
+
+K_MAX = 100
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the staff member asked for (query string), validated."""
+
+    unit: str = UNIT_BESTUUR
+    k: int = 5
+    show_small: bool = False
+    submitted_only: bool = False
+
+    def query(self, **changes: Any) -> str:
+        """Query string for a link that changes some options and keeps the rest."""
+        opts = replace(self, **changes)
+        parts = [f"unit={opts.unit}", f"k={opts.k}"]
+        if opts.show_small:
+            parts.append("small=show")
+        if opts.submitted_only:
+            parts.append("status=submitted")
+        return "?" + "&".join(parts)
+
+
+def option_links(options: Options) -> dict[str, str]:
+    """Query strings for the view toggles on the pages."""
+    return {
+        "bestuur": options.query(unit=UNIT_BESTUUR),
+        "respondent": options.query(unit="respondent"),
+        "all": options.query(submitted_only=False),
+        "submitted": options.query(submitted_only=True),
+        "current": options.query(),
+    }
+
+
+def parse_options(params: Mapping[str, str], *, default_k: int) -> Options:
+    unit = params.get("unit", UNIT_BESTUUR)
+    try:
+        k = int(params.get("k", default_k))
+    except (TypeError, ValueError):
+        k = default_k
+    return Options(
+        unit=unit if unit in UNITS else UNIT_BESTUUR,
+        k=min(max(k, 1), K_MAX),
+        show_small=params.get("small") == "show",
+        submitted_only=params.get("status") == "submitted",
+    )
+
+
+@dataclass(frozen=True)
+class Wave:
+    campaign: Campaign
+    spec: Any
+    records: list[Record]
+    units: list[tables.Unit]
+
+
+def load_wave(
+    campaign: Campaign, *, directory: Directory, options: Options, map_to_current=False
+) -> Wave:
+    spec = campaign_spec(campaign)
+    records = load_records(
+        campaign, directory=directory, spec=spec, map_to_current=map_to_current
+    )
+    if options.submitted_only:
+        records = [r for r in records if r.status == "submitted"]
+    return Wave(campaign, spec, records, build_units(records, options.unit))
+
+
+@dataclass
+class QuestionResult:
+    question: Any
+    table: Any
+    chart: Any = None
+    others: tuple[str, ...] = ()
+    by_family: tables.CrossTab | None = None
+    by_province: tables.CrossTab | None = None
+    trend: trends.TrendTable | None = None
+
+
+@dataclass
+class SectionResult:
+    code: str
+    title: str
+    questions: list[QuestionResult] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    campaign: Campaign
+    options: Options
+    completeness: Completeness
+    sample_size: representativeness.SampleSize
+    by_cluster: representativeness.ClusterRepresentation
+    by_province: tuple[representativeness.ProvinceLine, ...]
+    sections: list[SectionResult]
+    previous: Campaign | None = None
+
+    @property
+    def questions(self) -> list[QuestionResult]:
+        return [q for section in self.sections for q in section.questions]
+
+
+def family_groups(units: Sequence[tables.Unit]) -> list[tuple[str, str]]:
+    groups = list(ClusterType.choices)
+    if any(not unit.family for unit in units):
+        groups.append(("", "Onbekend"))
+    return groups
+
+
+def province_groups(directory: Directory, units: Sequence[tables.Unit]) -> list:
+    names = {b.province: b.province_nis for b in directory.by_id.values()}
+    groups = [(name, name) for name in sorted(names, key=lambda n: (names[n], n))]
+    if any(not unit.province for unit in units):
+        groups.append(("", "Onbekend"))
+    return groups
+
+
+def _question_result(question, wave: Wave, previous: Wave | None, ctx) -> QuestionResult:
+    table = tables.question_table(question, wave.units)
+    result = QuestionResult(question, table, charts.chart_for(table))
+    if question.type not in ("single", "multiple"):
+        return result
+    result.others = tables.other_answers(question, wave.units)
+    if ctx["crosstabs"]:
+        common = {"k": ctx["options"].k, "show_small": ctx["options"].show_small}
+        result.by_family = tables.crosstab(
+            question, wave.units, groups=ctx["families"],
+            group_of=lambda unit: unit.family, **common,
+        )
+        result.by_province = tables.crosstab(
+            question, wave.units, groups=ctx["provinces"],
+            group_of=lambda unit: unit.province, **common,
+        )
+    if previous is not None:
+        try:
+            old_question = previous.spec.question(question.code)
+        except KeyError:
+            old_question = None
+        if old_question is not None and old_question.type == question.type:
+            result.trend = trends.compare(
+                table, tables.frequency(old_question, previous.units, order=table_order(table))
+            )
+    return result
+
+
+def table_order(table: tables.FrequencyTable) -> str:
+    return tables.ORDER_COUNT if table.type == "multiple" else tables.ORDER_INSTRUMENT
+
+
+def build_report(
+    campaign: Campaign,
+    *,
+    options: Options,
+    codes: Sequence[str] | None = None,
+    crosstabs: bool = True,
+    with_trends: bool = True,
+) -> Report:
+    """Everything the pages and the XLSX show, for all questions or `codes` only."""
+    directory = load_directory()
+    wave = load_wave(campaign, directory=directory, options=options)
+    previous = None
+    if with_trends and campaign.previous_id:
+        previous = load_wave(
+            campaign.previous, directory=directory, options=options, map_to_current=True
+        )
+    titles = dict(
+        Section.objects.filter(instrument_id=campaign.instrument_id).values_list(
+            "code", "title"
+        )
+    )
+    ctx = {
+        "options": options,
+        "crosstabs": crosstabs,
+        "families": family_groups(wave.units),
+        "provinces": province_groups(directory, wave.units),
+    }
+    sections = {code: SectionResult(code, titles.get(code, code)) for code in wave.spec.sections}
+    for question in wave.spec.questions:
+        if codes is not None and question.code not in codes:
+            continue
+        if question.type == "municipalities":
+            continue
+        section = sections.setdefault(question.section, SectionResult(question.section, question.section))
+        section.questions.append(_question_result(question, wave, previous, ctx))
+    status = completeness(wave.records)
+    population = directory.population(campaign_day(campaign))
+    sample = _sample(wave.records)
+    return Report(
+        campaign=campaign,
+        options=options,
+        completeness=status,
+        sample_size=representativeness.sample_size(
+            len(population), respondents=status.respondents, besturen=status.besturen
+        ),
+        by_cluster=representativeness.by_cluster(
+            population, sample, families=ClusterType.choices
+        ),
+        by_province=representativeness.by_province(population, sample),
+        sections=[s for s in sections.values() if s.questions],
+        previous=campaign.previous if previous else None,
+    )
+
+
+def _sample(records: Sequence[Record]) -> list:
+    seen = {}
+    for record in records:
+        if record.is_respondent:
+            for bestuur in record.besturen:
+                seen.setdefault(bestuur.id, bestuur)
+    return list(seen.values())

@@ -1,0 +1,362 @@
+"""Frequency tables and cross-tabs as the VVSG report prints them.
+
+Pure computations over plain data (no ORM): every function takes a question spec
+(surveys.branching.QuestionSpec or anything shaped like it) and a sequence of
+`Unit`s whose answers are already reduced to the visible ones. That keeps every
+cell unit-testable and lets the same code serve pages, XLSX and trends.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+ORDER_COUNT = "count"
+ORDER_INSTRUMENT = "instrument"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One counted unit: a respondent (response) or a bestuur (municipality)."""
+
+    key: str
+    answers: Mapping[str, Any]
+    others: Mapping[str, str] = field(default_factory=dict)
+    family: str = ""
+    province: str = ""
+    cluster: str = ""
+
+
+def percent_label(fraction: float | None) -> str:
+    """Whole percent, half up (the report prints 2/3 as 67%, 1/8 as 13%)."""
+    if fraction is None:
+        return ""
+    value = Decimal(str(fraction * 100)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return f"{value}%"
+
+
+def ratio(count: int, total: int) -> float | None:
+    return count / total if total else None
+
+
+def is_answered(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A count with its percentage; `suppressed` hides counts below k."""
+
+    count: int
+    pct: float | None
+    suppressed: bool = False
+    flagged: bool = False
+    k: int = 0
+
+    @property
+    def text(self) -> str:
+        if self.suppressed:
+            return f"<{self.k}"
+        if self.count == 0:
+            return "0"
+        mark = "*" if self.flagged else ""
+        return f"{self.count}{mark} ({percent_label(self.pct)})"
+
+
+@dataclass(frozen=True)
+class FrequencyRow:
+    code: str
+    label: str
+    count: int
+    pct_answers: float | None  # single: of n; multiple: of all selections
+    pct_respondents: float | None = None  # multiple only: of n
+    is_other: bool = False
+    exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class FrequencyTable:
+    question: str
+    type: str
+    n: int
+    rows: tuple[FrequencyRow, ...]
+    selections: int = 0
+
+
+def frequency(question, units: Sequence[Unit], *, order: str = "") -> FrequencyTable:
+    """Single or multiple choice: option, count, % of answers (+ % of respondents).
+
+    Default order follows the report: multiple choice by count descending (ties in
+    instrument order, "other"/"none" options in their count position, as Tabel 4
+    and 13 do); single choice in instrument order, because its options are usually
+    an ordered scale (Ja ... / Neen, like Tabel 1, 5, 8, 10).
+    """
+    multiple = question.type == "multiple"
+    order = order or (ORDER_COUNT if multiple else ORDER_INSTRUMENT)
+    counts = {option.code: 0 for option in question.options}
+    n = 0
+    for unit in units:
+        value = unit.answers.get(question.code)
+        if not is_answered(value):
+            continue
+        n += 1
+        for code in value if multiple else [value]:
+            if code in counts:
+                counts[code] += 1
+    selections = sum(counts.values())
+    rows = [
+        FrequencyRow(
+            code=option.code,
+            label=option.label,
+            count=counts[option.code],
+            pct_answers=ratio(counts[option.code], selections if multiple else n),
+            pct_respondents=ratio(counts[option.code], n) if multiple else None,
+            is_other=option.is_other,
+            exclusive=option.exclusive,
+        )
+        for option in question.options
+    ]
+    if order == ORDER_COUNT:
+        rows.sort(key=lambda row: -row.count)  # stable: ties keep instrument order
+    return FrequencyTable(question.code, question.type, n, tuple(rows), selections)
+
+
+@dataclass(frozen=True)
+class MatrixLine:
+    code: str
+    label: str
+    n: int
+    share: float | None  # n of this row / respondents who answered the matrix
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class MatrixTable:
+    question: str
+    n: int
+    columns: tuple[tuple[str, str], ...]
+    lines: tuple[MatrixLine, ...]
+
+
+def matrix_table(question, units: Sequence[Unit]) -> MatrixTable:
+    """One line per matrix row: count and % of the row's n per scale point."""
+    scale = [option.code for option in question.options]
+    per_row = {row.code: dict.fromkeys(scale, 0) for row in question.rows}
+    n = 0
+    for unit in units:
+        value = unit.answers.get(question.code)
+        if not is_answered(value) or not isinstance(value, Mapping):
+            continue
+        n += 1
+        for row_code, point in value.items():
+            if row_code in per_row and point in per_row[row_code]:
+                per_row[row_code][point] += 1
+    lines = []
+    for row in question.rows:
+        counts = per_row[row.code]
+        row_n = sum(counts.values())
+        cells = tuple(Cell(counts[code], ratio(counts[code], row_n)) for code in scale)
+        lines.append(MatrixLine(row.code, row.label, row_n, ratio(row_n, n), cells))
+    columns = tuple((option.code, option.label) for option in question.options)
+    return MatrixTable(question.code, n, columns, tuple(lines))
+
+
+@dataclass(frozen=True)
+class Bin:
+    label: str
+    count: int
+    pct: float | None
+
+
+@dataclass(frozen=True)
+class NumberSummary:
+    question: str
+    n: int
+    mean: float | None
+    median: float | None
+    minimum: float | None
+    maximum: float | None
+    bins: tuple[Bin, ...]
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+def bin_edges(values: Sequence[float], settings: Mapping[str, Any]) -> tuple[list, bool]:
+    """Lower edges of the bins and whether each bin is one value.
+
+    `settings["bins"]` (lower edges, e.g. [0, 1, 6, 11]) wins; small integer ranges
+    get one bin per value; anything else five equal widths.
+    """
+    if settings.get("bins"):
+        return sorted(float(edge) for edge in settings["bins"]), False
+    low, high = min(values), max(values)
+    if all(float(v).is_integer() for v in values) and high - low <= 10:
+        return [float(v) for v in range(int(low), int(high) + 1)], True
+    width = (high - low) / 5 or 1
+    return [low + i * width for i in range(5)], False
+
+
+def _bin_label(edges: list[float], i: int, per_value: bool) -> str:
+    edge = edges[i]
+    if per_value:
+        return _fmt(edge)
+    if i + 1 == len(edges):
+        return f"≥ {_fmt(edge)}"
+    upper = edges[i + 1]
+    if edge.is_integer() and upper.is_integer():
+        return _fmt(edge) if upper - edge == 1 else f"{_fmt(edge)}–{_fmt(upper - 1)}"
+    return f"{_fmt(edge)}–<{_fmt(upper)}"
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def number_summary(question, units: Sequence[Unit]) -> NumberSummary:
+    """n, mean, median, min, max and binned counts of a number question."""
+    values = [
+        float(unit.answers[question.code])
+        for unit in units
+        if _numeric(unit.answers.get(question.code))
+    ]
+    if not values:
+        return NumberSummary(question.code, 0, None, None, None, None, ())
+    edges, per_value = bin_edges(values, question.settings or {})
+    counts = [0] * len(edges)
+    for value in values:
+        index = max((i for i, edge in enumerate(edges) if value >= edge), default=0)
+        counts[index] += 1
+    bins = tuple(
+        Bin(_bin_label(edges, i, per_value), counts[i], ratio(counts[i], len(values)))
+        for i in range(len(edges))
+    )
+    return NumberSummary(
+        question.code,
+        len(values),
+        statistics.fmean(values),
+        statistics.median(values),
+        min(values),
+        max(values),
+        bins,
+    )
+
+
+@dataclass(frozen=True)
+class TextAnswers:
+    question: str
+    n: int
+    answers: tuple[str, ...]
+
+
+def text_answers(question, units: Sequence[Unit]) -> TextAnswers:
+    answers = tuple(
+        str(unit.answers[question.code]).strip()
+        for unit in units
+        if is_answered(unit.answers.get(question.code))
+        and str(unit.answers[question.code]).strip()
+    )
+    return TextAnswers(question.code, len(answers), answers)
+
+
+def other_answers(question, units: Sequence[Unit]) -> tuple[str, ...]:
+    """The "other, specify" texts of units that chose an other-option."""
+    return tuple(
+        unit.others[question.code].strip()
+        for unit in units
+        if unit.others.get(question.code, "").strip()
+        and is_answered(unit.answers.get(question.code))
+    )
+
+
+def question_table(question, units: Sequence[Unit]):
+    """The report table for any question type (None for the municipality picker)."""
+    if question.type in ("single", "multiple"):
+        return frequency(question, units)
+    if question.type == "matrix":
+        return matrix_table(question, units)
+    if question.type == "number":
+        return number_summary(question, units)
+    if question.type == "text":
+        return text_answers(question, units)
+    return None
+
+
+# --- cross-tabs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrossRow:
+    code: str
+    label: str
+    cells: tuple[Cell, ...]  # one per group
+    total: Cell
+
+
+@dataclass(frozen=True)
+class CrossTab:
+    question: str
+    groups: tuple[tuple[str, str, int], ...]  # (key, label, n)
+    n: int
+    rows: tuple[CrossRow, ...]
+    k: int
+    suppressed: int  # number of cells hidden
+
+
+def small_cell(count: int, k: int, *, show_small: bool) -> dict[str, Any]:
+    """Cells with 0 < count < k are hidden ("<k") or, on request, flagged."""
+    small = 0 < count < k
+    return {"suppressed": small and not show_small, "flagged": small and show_small, "k": k}
+
+
+def crosstab(
+    question,
+    units: Sequence[Unit],
+    *,
+    groups: Sequence[tuple[str, str]],
+    group_of: Callable[[Unit], str],
+    k: int = 5,
+    show_small: bool = False,
+) -> CrossTab:
+    """Options x groups (cluster families or provinces) plus a total column.
+
+    Cells are "count (pct of the column n)"; for multiple choice the column n is
+    the respondents in that group who answered. Group n's and the total column
+    are never suppressed (the report prints them even for n=3).
+    """
+    multiple = question.type == "multiple"
+    keys = [key for key, _ in groups]
+    n_by_group = dict.fromkeys(keys, 0)
+    counts = {option.code: dict.fromkeys(keys, 0) for option in question.options}
+    totals = {option.code: 0 for option in question.options}
+    n = 0
+    for unit in units:
+        value = unit.answers.get(question.code)
+        if not is_answered(value):
+            continue
+        n += 1
+        group = group_of(unit)
+        if group in n_by_group:
+            n_by_group[group] += 1
+        for code in value if multiple else [value]:
+            if code not in totals:
+                continue
+            totals[code] += 1
+            if group in n_by_group:
+                counts[code][group] += 1
+    rows, hidden = [], 0
+    for option in question.options:
+        cells = []
+        for key in keys:
+            count = counts[option.code][key]
+            flags = small_cell(count, k, show_small=show_small)
+            hidden += flags["suppressed"]
+            cells.append(Cell(count, ratio(count, n_by_group[key]), **flags))
+        total = Cell(totals[option.code], ratio(totals[option.code], n))
+        rows.append(CrossRow(option.code, option.label, tuple(cells), total))
+    labelled = tuple((key, label, n_by_group[key]) for key, label in groups)
+    return CrossTab(question.code, labelled, n, tuple(rows), k, hidden)

@@ -1,0 +1,202 @@
+"""Queue and render campaign mails.
+
+queue_mail() is the one entry point for every mail of the platform (invitations,
+reminders, forwards, confirmations, tests): it writes a Delivery row first and only
+then, after commit, enqueues the send task with the row id. The row is the state; the
+task message is a hint that can be lost or duplicated without harm.
+
+Templates are rendered by a sandboxed Django engine: no loaders (no include/extends),
+no {% load %}, no {% debug %}, and a context of plain strings and numbers only, so
+an edited template cannot reach models or settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.template import Context, Engine, Library
+from django.template import defaultfilters, defaulttags
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from responses.models import (
+    Campaign,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    EmailTemplate,
+    EmailTemplateKind,
+    Invitation,
+)
+
+PLACEHOLDERS = ("name", "municipality", "link", "deadline", "days_left", "campaign", "sender")
+_BLOCKED_TAGS = {"debug", "load", "include", "extends", "csrf_token", "url", "ssi"}
+
+
+class _SandboxEngine(Engine):
+    def get_template_builtins(self, builtins):
+        library = Library()
+        library.tags = {
+            name: tag
+            for name, tag in defaulttags.register.tags.items()
+            if name not in _BLOCKED_TAGS
+        }
+        library.filters = dict(defaultfilters.register.filters)
+        return [library]
+
+
+_engine: _SandboxEngine | None = None
+
+
+def _sandbox() -> _SandboxEngine:
+    global _engine
+    if _engine is None:
+        _engine = _SandboxEngine(dirs=[], app_dirs=False, libraries={}, loaders=[])
+    return _engine
+
+
+def _default_template(kind: str) -> tuple[str, str, str]:
+    base = Path(settings.BASE_DIR) / "templates" / "emails"
+    parts = []
+    for suffix in ("subject.txt", "body.txt", "body.html"):
+        path = base / f"{kind}_{suffix}"
+        parts.append(path.read_text(encoding="utf-8") if path.exists() else "")
+    if not parts[0] or not parts[1]:
+        raise LookupError(f"no e-mail template for kind {kind!r}")
+    return parts[0], parts[1], parts[2]
+
+
+def template_kind(kind: str, stream: str = "") -> str:
+    """EmailTemplateKind for a DeliveryKind (+ reminder stream)."""
+    if kind == DeliveryKind.REMINDER:
+        return f"reminder_{stream or 'not_started'}"
+    return kind
+
+
+def template_sources(*, campaign: Campaign | None, kind: str) -> tuple[str, str, str]:
+    """(subject, text, html) sources: the campaign's EmailTemplate, else the file default."""
+    if campaign is not None:
+        row = EmailTemplate.objects.filter(campaign=campaign, kind=kind).first()
+        if row is not None:
+            return row.subject, row.body_text, row.body_html
+    return _default_template(kind)
+
+
+def render_string(source: str, context: dict, *, autoescape: bool) -> str:
+    template = _sandbox().from_string(source)
+    return template.render(Context(context, autoescape=autoescape))
+
+
+def render_mail(*, campaign: Campaign | None, kind: str, context: dict) -> tuple[str, str, str]:
+    """Render (subject, text, html) for an EmailTemplateKind with placeholder values.
+
+    HTML is autoescaped; subject and text are not (they are not HTML). The HTML part is
+    "" when the template has none.
+    """
+    subject_src, text_src, html_src = template_sources(campaign=campaign, kind=kind)
+    plain = {key: value for key, value in context.items() if _is_plain(value)}
+    subject = render_string(subject_src, plain, autoescape=False)
+    subject = " ".join(subject.split())  # a header must not contain newlines
+    text = render_string(text_src, plain, autoescape=False).strip() + "\n"
+    html = render_string(html_src, plain, autoescape=True) if html_src.strip() else ""
+    return subject, text, html
+
+
+def _is_plain(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def mail_context(
+    *, campaign: Campaign, invitation: Invitation | None, link: str = "", now=None
+) -> dict:
+    """The standard placeholders for one recipient."""
+    now = now or timezone.now()
+    closes = timezone.localtime(campaign.closes_at)
+    days_left = max((closes.date() - timezone.localtime(now).date()).days, 0)
+    return {
+        "name": invitation.name if invitation else "",
+        "municipality": invitation.municipality.name if invitation else "",
+        "link": link,
+        "deadline": date_format(closes, "j F Y"),
+        "days_left": days_left,
+        "campaign": campaign.name,
+        "sender": campaign.sender_name,
+    }
+
+
+def sample_context(*, campaign: Campaign, now=None) -> dict:
+    """Placeholders for a preview or a test mail: a sample recipient, no real link."""
+    context = mail_context(campaign=campaign, invitation=None, now=now)
+    context.update(
+        name="Voornaam Naam",
+        municipality="Voorbeeldgemeente",
+        link=f"{settings.SITE_URL}/b/voorbeeld-link/",
+    )
+    return context
+
+
+def queue_mail(
+    *,
+    campaign: Campaign,
+    kind: str,
+    email: str,
+    invitation: Invitation | None = None,
+    round: int = 0,  # noqa: A002 - name fixed by the shared contract
+    stream: str = "",
+    context: dict | None = None,
+) -> Delivery:
+    """Create (or return the existing) Delivery and enqueue its send after commit.
+
+    With an invitation the row is unique per (invitation, kind, round), so calling this
+    twice sends once. `context` holds extra non-secret placeholders; the personal
+    link is rebuilt from the invitation at send time, never stored.
+    """
+    values = {
+        "campaign": campaign,
+        "email": email,
+        "stream": stream,
+        "context": context or {},
+    }
+    if invitation is not None:
+        delivery, _ = Delivery.objects.get_or_create(
+            invitation=invitation, kind=kind, round=round, defaults=values
+        )
+    else:
+        delivery = Delivery.objects.create(kind=kind, round=round, **values)
+    if delivery.status == DeliveryStatus.PENDING:
+        enqueue_deliveries([delivery.pk])
+    return delivery
+
+
+def enqueue_deliveries(ids: Iterable[int]) -> None:
+    """Enqueue send tasks once the surrounding transaction (if any) has committed."""
+    ids = list(ids)
+    if not ids:
+        return
+
+    def _send() -> None:
+        from responses.tasks import send_delivery_task
+
+        for pk in ids:
+            send_delivery_task.delay(pk)
+
+    transaction.on_commit(_send)
+
+
+__all__ = [
+    "PLACEHOLDERS",
+    "EmailTemplateKind",
+    "enqueue_deliveries",
+    "mail_context",
+    "queue_mail",
+    "render_mail",
+    "sample_context",
+    "template_kind",
+]

@@ -1,0 +1,177 @@
+"""SMTP transport with a commit point just before the end of DATA.
+
+A worker can die at any moment. The risky window is between "the server accepted the
+mail" and "the row says SENT": a crash there makes a re-send a duplicate, a crash
+just before it makes "do not re-send" a skip. This transport writes the message body,
+then lets the caller commit SENT, and only then sends the final "." that makes the
+server accept. A crash before the commit leaves a SENDING row for a message the server
+discarded (safe to re-send); a crash after the commit loses at most the few bytes of
+".\r\n" (microseconds) instead of a network round trip plus a database write.
+
+Other Django backends (console, locmem in tests, file) send first and then call
+mark_sent, since they have no such window worth closing.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+_connection: smtplib.SMTP | None = None
+_connection_key: tuple | None = None
+
+
+class SmtpPermanentError(Exception):
+    """The server refused for good (5xx): do not retry."""
+
+
+class SmtpTemporaryError(Exception):
+    """4xx, a dropped connection or a network error: retry later."""
+
+
+def deliver(message: EmailMessage, *, mark_sent: Callable[[], None]) -> None:
+    """Send one message; call mark_sent() at the commit point (see module docstring).
+
+    Raises SmtpPermanentError or SmtpTemporaryError. Errors raised after mark_sent()
+    carry `after_commit=True`.
+    """
+    if settings.EMAIL_BACKEND != SMTP_BACKEND:
+        get_connection(fail_silently=False).send_messages([message])
+        mark_sent()
+        return
+    try:
+        _deliver_smtp(message, mark_sent)
+    except (SmtpPermanentError, SmtpTemporaryError):
+        _drop_connection()
+        raise
+
+
+def _deliver_smtp(message: EmailMessage, mark_sent: Callable[[], None]) -> None:
+    recipients = message.recipients()
+    data = _dot_stuff(message.message().as_bytes(linesep="\r\n"))
+    conn = _mail_from(message.from_email)
+    refused = {}
+    for rcpt in recipients:
+        code, text = _guard(conn.rcpt, rcpt)
+        if code not in (250, 251):
+            refused[rcpt] = (code, text)
+    if len(refused) == len(recipients):
+        code, text = next(iter(refused.values()))
+        _reset(conn)
+        _raise_for(code, text)
+    code, text = _guard(conn.docmd, "data")
+    if code != 354:
+        _reset(conn)
+        _raise_for(code, text)
+    _guard(conn.send, data)
+    mark_sent()
+    try:
+        conn.send(b".\r\n")
+        code, text = conn.getreply()
+    except (smtplib.SMTPException, OSError) as exc:
+        error = SmtpTemporaryError(f"no reply to end of data: {exc}")
+        error.after_commit = True
+        raise error from exc
+    if code != 250:
+        try:
+            _raise_for(code, text)
+        except (SmtpPermanentError, SmtpTemporaryError) as error:
+            error.after_commit = True
+            raise
+
+
+def _mail_from(sender: str) -> smtplib.SMTP:
+    """MAIL FROM on the cached connection; one reconnect if the server dropped it."""
+    for attempt in (1, 2):
+        conn = _get_connection()
+        try:
+            code, text = conn.mail(_envelope_address(sender))
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            _drop_connection()
+            if attempt == 2:
+                raise SmtpTemporaryError(str(exc)) from exc
+            continue
+        if code != 250:
+            _reset(conn)
+            _raise_for(code, text)
+        return conn
+    raise AssertionError("unreachable")
+
+
+def _guard(func, *args):
+    try:
+        return func(*args)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise SmtpTemporaryError(str(exc)) from exc
+
+
+def _raise_for(code: int, text: bytes | str) -> None:
+    reason = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    message = f"{code} {reason}"
+    if 500 <= code < 600:
+        raise SmtpPermanentError(message)
+    raise SmtpTemporaryError(message)
+
+
+def _reset(conn: smtplib.SMTP) -> None:
+    try:
+        conn.rset()
+    except (smtplib.SMTPException, OSError):
+        _drop_connection()
+
+
+def _dot_stuff(data: bytes) -> bytes:
+    data = re.sub(rb"(?:\r\n|\n|\r(?!\n))", b"\r\n", data)
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data
+
+
+def _envelope_address(sender: str) -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(sender)[1] or sender
+
+
+def _get_connection() -> smtplib.SMTP:
+    """One connection per worker process, reused across messages (throughput)."""
+    global _connection, _connection_key
+    key = (
+        settings.EMAIL_HOST,
+        settings.EMAIL_PORT,
+        settings.EMAIL_HOST_USER,
+        settings.EMAIL_USE_TLS,
+    )
+    if _connection is not None and _connection_key == key:
+        return _connection
+    _drop_connection()
+    try:
+        conn = smtplib.SMTP(
+            settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=settings.EMAIL_TIMEOUT
+        )
+        if settings.EMAIL_USE_TLS:
+            conn.starttls(context=ssl.create_default_context())
+        if settings.EMAIL_HOST_USER:
+            conn.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise SmtpTemporaryError(f"cannot connect: {exc}") from exc
+    _connection, _connection_key = conn, key
+    return conn
+
+
+def _drop_connection() -> None:
+    global _connection, _connection_key
+    if _connection is not None:
+        try:
+            _connection.close()
+        except OSError:
+            pass
+    _connection, _connection_key = None, None

@@ -1,0 +1,86 @@
+"""Reads of the instrument tables."""
+
+from __future__ import annotations
+
+import threading
+
+from django.db.models import Prefetch
+
+from surveys.branching import InstrumentSpec, OptionSpec, QuestionSpec, RowSpec
+from surveys.models import Instrument, MatrixRow, Option, Question, Section
+
+# A spec is immutable for a given file content, so (pk, source_sha256) is a safe key:
+# a replaced instrument gets a new hash and therefore a fresh entry.
+_SPEC_CACHE: dict[tuple[int, str], InstrumentSpec] = {}
+_SPEC_LOCK = threading.Lock()
+_SPEC_CACHE_MAX = 32
+
+
+def instrument_spec(instrument: Instrument) -> InstrumentSpec:
+    """The pure branching spec of an instrument (one query per table, cached)."""
+    key = (instrument.pk, instrument.source_sha256)
+    with _SPEC_LOCK:
+        cached = _SPEC_CACHE.get(key)
+    if cached is not None:
+        return cached
+    spec = build_spec(instrument)
+    with _SPEC_LOCK:
+        if len(_SPEC_CACHE) >= _SPEC_CACHE_MAX:
+            _SPEC_CACHE.clear()
+        _SPEC_CACHE[key] = spec
+    return spec
+
+
+def clear_spec_cache() -> None:
+    with _SPEC_LOCK:
+        _SPEC_CACHE.clear()
+
+
+def build_spec(instrument: Instrument) -> InstrumentSpec:
+    """Build the spec from ORM rows without the cache (4 queries)."""
+    sections = list(Section.objects.filter(instrument=instrument).order_by("order"))
+    questions = (
+        Question.objects.filter(instrument=instrument)
+        .select_related("section")
+        .order_by("order")
+        .prefetch_related(
+            Prefetch("options", queryset=Option.objects.order_by("order")),
+            Prefetch("rows", queryset=MatrixRow.objects.order_by("order")),
+        )
+    )
+    return InstrumentSpec(
+        sections=tuple(s.code for s in sections),
+        questions=tuple(_question_spec(q) for q in questions),
+    )
+
+
+def _question_spec(q: Question) -> QuestionSpec:
+    return QuestionSpec(
+        code=q.code,
+        number=q.number,
+        section=q.section.code,
+        type=q.type,
+        text=q.text,
+        required=q.required,
+        condition=q.condition,
+        options=tuple(
+            OptionSpec(code=o.code, label=o.label, exclusive=o.exclusive, is_other=o.is_other)
+            for o in q.options.all()
+        ),
+        rows=tuple(
+            RowSpec(code=r.code, label=r.label, condition=r.condition) for r in q.rows.all()
+        ),
+        settings=dict(q.settings or {}),
+    )
+
+
+def instrument_by_code(code: str, version: str) -> Instrument:
+    return Instrument.objects.get(code=code, version=version)
+
+
+def questions_for_admin(instrument: Instrument):
+    return (
+        Question.objects.filter(instrument=instrument)
+        .select_related("section")
+        .order_by("order")
+    )
