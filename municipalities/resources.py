@@ -38,9 +38,16 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def _nis(value) -> str:
+    nis = _text(value)
+    if not NIS_RE.match(nis):
+        raise ValueError(f"Ongeldige NIS-code '{nis}': verwacht precies 5 cijfers.")
+    return nis
+
+
 class NisCodeWidget(widgets.CharWidget):
     def clean(self, value, row=None, **kwargs):
-        return _text(value)
+        return _nis(value)
 
 
 class MunicipalityWidget(widgets.ForeignKeyWidget):
@@ -56,8 +63,7 @@ class MunicipalityWidget(widgets.ForeignKeyWidget):
             if self.required:
                 raise ValueError("NIS-code ontbreekt.")
             return None
-        if not NIS_RE.match(nis):
-            raise ValueError(f"Ongeldige NIS-code '{nis}': verwacht precies 5 cijfers.")
+        nis = _nis(nis)
         try:
             return Municipality.objects.get(nis_code=nis)
         except Municipality.DoesNotExist:

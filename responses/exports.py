@@ -30,6 +30,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from responses.models import Campaign, ExportLog, Response
 from responses.queries.export import (
     ExportFilters,
+    answers_for,
     question_codes,
     responses_for_export,
 )
@@ -102,9 +103,14 @@ def answer_columns(spec) -> list[Column]:
     columns: list[Column] = []
     for q in spec.questions:
         if q.type == "multiple":
-            columns += [Column(f"{q.code}__{o.code}", q.code, "option", o.code) for o in q.options]
+            columns += [
+                Column(f"{q.code}__{o.code}", q.code, "option", o.code)
+                for o in q.options
+            ]
         elif q.type == "matrix":
-            columns += [Column(f"{q.code}__{r.code}", q.code, "row", r.code) for r in q.rows]
+            columns += [
+                Column(f"{q.code}__{r.code}", q.code, "row", r.code) for r in q.rows
+            ]
         else:
             columns.append(Column(q.code, q.code, "value"))
         if q.type in ("single", "multiple") and any(o.is_other for o in q.options):
@@ -128,7 +134,7 @@ def _local(dt):
 
 
 class _RowBuilder:
-    """Turns one response into the answer cells; the per-question work is precomputed."""
+    """Turns one response into answer cells; per-question lookups are precomputed."""
 
     def __init__(self, spec, *, labels: bool):
         self.spec = spec
@@ -241,32 +247,51 @@ def export_rows(
     builder = _RowBuilder(spec, labels=labels)
     yield [neutralise(name) for name in header(spec, layout)]
     responses = responses_for_export(campaign=campaign, filters=filters)
-    for response in responses.iterator(chunk_size=chunk_size):
-        answers, others = {}, {}
-        for answer in response.answers.all():
-            code = codes.get(answer.question_id)
-            if code is not None and answer.value is not None:
-                answers[code] = answer.value
-                if answer.other_text:
-                    others[code] = answer.other_text
-        cells = builder.cells(answers, others)
-        pct = builder.completion(answers)
-        if layout == "response":
-            yield _clean(_meta_response(response, campaign, pct) + cells)
+    for chunk in _chunks(responses.iterator(chunk_size=chunk_size), chunk_size):
+        chunk_answers = answers_for(response_ids=[r.pk for r in chunk])
+        for response in chunk:
+            answers, others = {}, {}
+            for question_id, value, other_text in chunk_answers[response.pk]:
+                code = codes.get(question_id)
+                if code is not None and value is not None:
+                    answers[code] = value
+                    if other_text:
+                        others[code] = other_text
+            yield from _rows_for(
+                response, campaign, layout, filters, builder, answers, others
+            )
+
+
+def _rows_for(response, campaign, layout, filters, builder, answers, others):
+    cells = builder.cells(answers, others)
+    pct = builder.completion(answers)
+    if layout == "response":
+        yield _clean(_meta_response(response, campaign, pct) + cells)
+        return
+    represented = [rm.municipality for rm in response.represented.all()]
+    for municipality in represented:
+        if filters.by_municipality and not filters.matches(municipality):
             continue
-        represented = [rm.municipality for rm in response.represented.all()]
-        for municipality in represented:
-            if filters.by_municipality and not filters.matches(municipality):
-                continue
-            meta = _meta_bestuur(response, campaign, municipality, len(represented), pct)
-            yield _clean(meta + cells)
+        meta = _meta_bestuur(response, campaign, municipality, len(represented), pct)
+        yield _clean(meta + cells)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _clean(row: list) -> list:
     return [neutralise(cell) for cell in row]
 
 
-# --- writers ---------------------------------------------------------------------------
+# --- writers ------------------------------------------------------------------------
 
 
 class _Echo:
@@ -299,7 +324,9 @@ def _xlsx_cell(sheet, value):
     return value
 
 
-def write_xlsx(rows: Iterable[list], out: IO[bytes] | str, *, title: str = "Antwoorden") -> None:
+def write_xlsx(
+    rows: Iterable[list], out: IO[bytes] | str, *, title: str = "Antwoorden"
+) -> None:
     """openpyxl write-only mode: rows go to a temporary XML stream, not to memory."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
@@ -308,12 +335,18 @@ def write_xlsx(rows: Iterable[list], out: IO[bytes] | str, *, title: str = "Antw
     workbook.save(out)
 
 
-# --- audit -----------------------------------------------------------------------------
+# --- audit --------------------------------------------------------------------------
 
 
 def log_export(
-    *, user, campaign: Campaign, fmt: str, layout: str, filters: ExportFilters,
-    rows: int, source: str,
+    *,
+    user,
+    campaign: Campaign,
+    fmt: str,
+    layout: str,
+    filters: ExportFilters,
+    rows: int,
+    source: str,
 ) -> ExportLog:
     """Record one export (who, what, how many rows)."""
     return ExportLog.objects.create(
@@ -372,6 +405,11 @@ def export_to_file(
     else:
         write_xlsx(rows, out)
     return log_export(
-        user=user, campaign=campaign, fmt=fmt, layout=layout, filters=filters,
-        rows=result["rows"], source=source,
+        user=user,
+        campaign=campaign,
+        fmt=fmt,
+        layout=layout,
+        filters=filters,
+        rows=result["rows"],
+        source=source,
     )

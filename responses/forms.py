@@ -19,7 +19,9 @@ from responses.services.answers import Submitted
 from surveys.branching import DEFAULT_MAX_LENGTH, QuestionSpec
 
 OTHER_MAX_LENGTH = 500
-INVALID_CHOICE = _("Kies een van de voorgestelde antwoorden (‘%(value)s’ bestaat niet).")
+INVALID_CHOICE = _(
+    "Kies een van de voorgestelde antwoorden (‘%(value)s’ bestaat niet)."
+)
 
 
 class RespondentForm(forms.Form):
@@ -29,19 +31,25 @@ class RespondentForm(forms.Form):
     respondent_email = forms.EmailField(
         label=_("Uw e-mailadres"),
         help_text=_("U ontvangt hier een kopie van uw antwoorden na het indienen."),
-        error_messages={"invalid": _("Vul een geldig e-mailadres in, bv. naam@gemeente.be.")},
+        error_messages={
+            "invalid": _("Vul een geldig e-mailadres in, bv. naam@gemeente.be.")
+        },
     )
     respondent_function = forms.CharField(
-        label=_("Uw functie"), max_length=120,
+        label=_("Uw functie"),
+        max_length=120,
         help_text=_("Bv. burgemeester, LIVC R-coördinator, preventiemedewerker."),
     )
     is_coordinator = forms.BooleanField(
-        label=_("Ik vul deze vragenlijst in als intergemeentelijk coördinator, "
-                "voor meerdere besturen"),
+        label=_(
+            "Ik vul deze vragenlijst in als intergemeentelijk coördinator, "
+            "voor meerdere besturen"
+        ),
         required=False,
     )
     municipalities = forms.MultipleChoiceField(
-        label=_("Bijkomende besturen"), required=False,
+        label=_("Bijkomende besturen"),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("‘%(value)s’ is geen bestaande gemeente.")},
     )
@@ -53,12 +61,16 @@ class RespondentForm(forms.Form):
             self.fields[name].error_messages["required"] = _("Dit veld is verplicht.")
         self.fields["respondent_email"].widget.attrs["autocomplete"] = "email"
         self.fields["respondent_name"].widget.attrs["autocomplete"] = "name"
-        self.fields["respondent_function"].widget.attrs["autocomplete"] = "organization-title"
+        self.fields["respondent_function"].widget.attrs["autocomplete"] = (
+            "organization-title"
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
-            Field("respondent_name"), Field("respondent_email"), Field("respondent_function"),
+            Field("respondent_name"),
+            Field("respondent_email"),
+            Field("respondent_function"),
         )
 
 
@@ -66,7 +78,9 @@ class ForwardForm(forms.Form):
     name = forms.CharField(label=_("Naam van uw collega"), max_length=200)
     email = forms.EmailField(
         label=_("E-mailadres van uw collega"),
-        error_messages={"invalid": _("Vul een geldig e-mailadres in, bv. naam@gemeente.be.")},
+        error_messages={
+            "invalid": _("Vul een geldig e-mailadres in, bv. naam@gemeente.be.")
+        },
     )
     function = forms.CharField(label=_("Functie"), max_length=120, required=False)
 
@@ -104,8 +118,12 @@ class SectionForm(forms.Form):
         values, others, revisions = values or {}, others or {}, revisions or {}
         for question in questions:
             self._add_fields(question, municipality_choices)
-            self._set_initial(question, values.get(question.code), others.get(question.code, ""))
-            self.initial[field_name(question.code, "rev")] = revisions.get(question.code, 0)
+            self._set_initial(
+                question, values.get(question.code), others.get(question.code, "")
+            )
+            self.initial[field_name(question.code, "rev")] = revisions.get(
+                question.code, 0
+            )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -113,38 +131,55 @@ class SectionForm(forms.Form):
     def _add_fields(self, q: QuestionSpec, municipality_choices) -> None:
         name = field_name(q.code)
         choices = [(o.code, o.label) for o in q.options]
-        messages = {"invalid_choice": INVALID_CHOICE, "invalid_list": _("Ongeldig antwoord.")}
+        messages = {
+            "invalid_choice": INVALID_CHOICE,
+            "invalid_list": _("Ongeldig antwoord."),
+        }
         if q.type == "single":
             self.fields[name] = forms.ChoiceField(
-                choices=choices, required=False, widget=forms.RadioSelect,
+                choices=choices,
+                required=False,
+                widget=forms.RadioSelect,
                 error_messages=messages,
             )
         elif q.type == "multiple":
             self.fields[name] = forms.MultipleChoiceField(
-                choices=choices, required=False, widget=forms.CheckboxSelectMultiple,
+                choices=choices,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
                 error_messages=messages,
             )
         elif q.type == "municipalities":
             self.fields[name] = forms.MultipleChoiceField(
-                choices=list(municipality_choices), required=False,
+                choices=list(municipality_choices),
+                required=False,
                 widget=forms.CheckboxSelectMultiple,
-                error_messages={"invalid_choice": _("‘%(value)s’ is geen bestaande gemeente.")},
+                error_messages={
+                    "invalid_choice": _("‘%(value)s’ is geen bestaande gemeente.")
+                },
             )
         elif q.type == "matrix":
             for row in q.rows:
                 self.fields[field_name(q.code, f"r-{row.code}")] = forms.ChoiceField(
-                    choices=choices, required=False, widget=forms.RadioSelect,
-                    error_messages=messages, label=row.label,
+                    choices=choices,
+                    required=False,
+                    widget=forms.RadioSelect,
+                    error_messages=messages,
+                    label=row.label,
                 )
         elif q.type == "text":
             limit = int(q.settings.get("max_length", DEFAULT_MAX_LENGTH))
             self.fields[name] = forms.CharField(
-                required=False, max_length=limit, strip=True,
+                required=False,
+                max_length=limit,
+                strip=True,
                 widget=forms.Textarea(attrs={"rows": 4, "maxlength": limit}),
-                error_messages={"max_length": _(
-                    "Uw antwoord is te lang: hoogstens %(limit_value)d tekens "
-                    "(nu %(show_value)d)."
-                )},
+                error_messages={
+                    "max_length": _(
+                        "Uw antwoord is te lang: hoogstens %(limit_value)d tekens "
+                        "(nu %(show_value)d)."
+                    )
+                },
             )
         elif q.type == "number":
             number_messages = {
@@ -152,19 +187,29 @@ class SectionForm(forms.Form):
                 "min_value": _("Het getal moet minstens %(limit_value)s zijn."),
                 "max_value": _("Het getal mag hoogstens %(limit_value)s zijn."),
             }
-            kind = forms.IntegerField if q.settings.get("integer", True) else forms.FloatField
+            kind = (
+                forms.IntegerField
+                if q.settings.get("integer", True)
+                else forms.FloatField
+            )
             self.fields[name] = kind(
-                required=False, min_value=q.settings.get("min"), max_value=q.settings.get("max"),
+                required=False,
+                min_value=q.settings.get("min"),
+                max_value=q.settings.get("max"),
                 error_messages=number_messages,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )
         if any(o.is_other for o in q.options) and q.type != "matrix":
             self.fields[field_name(q.code, "other")] = forms.CharField(
-                required=False, max_length=OTHER_MAX_LENGTH, strip=True,
+                required=False,
+                max_length=OTHER_MAX_LENGTH,
+                strip=True,
                 label=_("Specificeer"),
-                error_messages={"max_length": _(
-                    "Uw toelichting is te lang: hoogstens %(limit_value)d tekens."
-                )},
+                error_messages={
+                    "max_length": _(
+                        "Uw toelichting is te lang: hoogstens %(limit_value)d tekens."
+                    )
+                },
             )
         self.fields[field_name(q.code, "rev")] = forms.IntegerField(
             required=False, min_value=0, widget=forms.HiddenInput
@@ -183,21 +228,27 @@ class SectionForm(forms.Form):
         cleaned = super().clean()
         if self.data:
             unknown = sorted(
-                key for key in self.data
-                if key.startswith("q-") and not any(
-                    key == f"q-{c}" or key.startswith(f"q-{c}-") for c in self.known_codes
+                key
+                for key in self.data
+                if key.startswith("q-")
+                and not any(
+                    key == f"q-{c}" or key.startswith(f"q-{c}-")
+                    for c in self.known_codes
                 )
             )
             if unknown:
-                raise forms.ValidationError(
-                    _("Onbekend veld in het formulier: %(codes)s."),
-                    params={"codes": ", ".join(unknown)},
+                self.add_error(
+                    None,
+                    forms.ValidationError(
+                        _("Onbekend veld in het formulier: %(codes)s."),
+                        params={"codes": ", ".join(unknown)},
+                    ),
                 )
         for q in self.questions:
             if q.type == "matrix":
                 prefix = field_name(q.code, "r-")
                 rows = {r.code for r in q.rows}
-                extra = [k[len(prefix):] for k in self.data if k.startswith(prefix)]
+                extra = [k[len(prefix) :] for k in self.data if k.startswith(prefix)]
                 if bad := [r for r in extra if r not in rows]:
                     self.question_errors.setdefault(q.code, []).append(
                         str(_("Onbekende rij: %(rows)s.")) % {"rows": ", ".join(bad)}
@@ -206,9 +257,15 @@ class SectionForm(forms.Form):
                 chosen = cleaned.get(field_name(q.code)) or []
                 exclusive = [o for o in q.options if o.exclusive and o.code in chosen]
                 if exclusive and len(chosen) > 1:
-                    self.add_error(field_name(q.code), str(_(
-                        "‘%(label)s’ kan niet samen met een ander antwoord gekozen worden."
-                    )) % {"label": exclusive[0].label})
+                    self.add_error(
+                        field_name(q.code),
+                        str(
+                            _(
+                                "‘%(label)s’ kan niet samen met een ander antwoord gekozen worden."
+                            )
+                        )
+                        % {"label": exclusive[0].label},
+                    )
         return cleaned
 
     def errors_for(self, q: QuestionSpec) -> list[str]:
@@ -231,6 +288,8 @@ class SectionForm(forms.Form):
             if self.errors_for(q):
                 continue
             name = field_name(q.code)
+            if q.type == "municipalities" and name not in self.data:
+                continue  # answered from the besturen page, not posted here
             if q.type == "matrix":
                 value = {
                     row.code: data[field_name(q.code, f"r-{row.code}")]

@@ -178,7 +178,9 @@ def evaluate(spec: InstrumentSpec, answers: Mapping[str, Any]) -> Visibility:
     return Visibility(
         visible=frozenset(visible_rows),
         required=frozenset(required),
-        rows={c: r for c, r in visible_rows.items() if spec.question(c).type == "matrix"},
+        rows={
+            c: r for c, r in visible_rows.items() if spec.question(c).type == "matrix"
+        },
     )
 
 
@@ -193,7 +195,9 @@ def _other_label(question: QuestionSpec) -> str:
     return re.split(r"[,:(]", other.label, maxsplit=1)[0].strip() or "Ander"
 
 
-def _validate_choices(question: QuestionSpec, codes: list[str], other_text: str) -> list:
+def _validate_choices(
+    question: QuestionSpec, codes: list[str], other_text: str
+) -> list:
     errors: list[str] = []
     known = set(question.option_codes)
     unknown = [c for c in codes if c not in known]
@@ -208,7 +212,7 @@ def _validate_choices(question: QuestionSpec, codes: list[str], other_text: str)
         errors.append(f"{labels} kan niet samen met een ander antwoord gekozen worden.")
     if any(o.is_other for o in chosen) and not other_text.strip():
         errors.append(f"Gelieve '{_other_label(question)}' te specificeren.")
-    # Other text without the other option is ignored (a draft may keep it), not an error.
+    # Other text without the other option is ignored (a draft may keep it).
     return errors
 
 
@@ -219,7 +223,11 @@ def _validate_number(question: QuestionSpec, value: Any) -> list[str]:
         return ["Gelieve een geldig getal in te vullen."]
     errors = []
     settings = question.settings
-    if settings.get("integer", True) and isinstance(value, float) and not value.is_integer():
+    if (
+        settings.get("integer", True)
+        and isinstance(value, float)
+        and not value.is_integer()
+    ):
         errors.append("Gelieve een geheel getal in te vullen.")
     if "min" in settings and value < settings["min"]:
         errors.append(f"Het getal moet minstens {settings['min']} zijn.")
@@ -268,7 +276,9 @@ def validate_value(
             isinstance(v, str) for v in value
         ):
             return ["Ongeldig antwoord: verwacht een lijst van antwoordopties."]
-        return _validate_choices(question, list(value), other_text)
+        return _validate_choices(question, list(value), other_text) + _too_many(
+            question, value, ("antwoord", "antwoorden")
+        )
     if t == "matrix":
         return _validate_matrix(question, value, rows)
     if t == "text":
@@ -276,7 +286,9 @@ def validate_value(
             return ["Ongeldig antwoord: verwacht tekst."]
         limit = int(question.settings.get("max_length", DEFAULT_MAX_LENGTH))
         if len(value) > limit:
-            return [f"Het antwoord mag hoogstens {limit} tekens bevatten ({len(value)})."]
+            return [
+                f"Het antwoord mag hoogstens {limit} tekens bevatten ({len(value)})."
+            ]
         return []
     if t == "number":
         return _validate_number(question, value)
@@ -288,23 +300,31 @@ def validate_value(
             return ["Ongeldige NIS-code: " + ", ".join(bad) + " (verwacht 5 cijfers)."]
         if len(set(value)) != len(value):
             return ["Een gemeente is meer dan eens gekozen."]
-        if question.settings.get("max_choices") and len(value) > int(
-            question.settings["max_choices"]
-        ):
-            return [f"Kies hoogstens {question.settings['max_choices']} bestuur."]
-        return []
+        return _too_many(question, value, ("bestuur", "besturen"))
     return [f"Onbekend vraagtype: {t}."]
+
+
+def _too_many(question: QuestionSpec, value: Any, nouns: tuple[str, str]) -> list[str]:
+    limit = question.settings.get("max_choices")
+    if limit and len(value) > int(limit):
+        noun = nouns[0] if int(limit) == 1 else nouns[1]
+        return [f"Kies hoogstens {limit} {noun} (u koos er {len(value)})."]
+    return []
 
 
 def _missing_message(question: QuestionSpec, value: Any, rows: tuple[str, ...]) -> str:
     if question.type == "matrix":
         answered = value if isinstance(value, Mapping) else {}
         missing = [
-            r.label for r in question.rows if r.code in rows and not is_answered(answered.get(r.code))
+            r.label
+            for r in question.rows
+            if r.code in rows and not is_answered(answered.get(r.code))
         ]
         if not missing:
             return ""
-        return "Gelieve elke rij te beantwoorden (ontbreekt: " + "; ".join(missing) + ")."
+        return (
+            "Gelieve elke rij te beantwoorden (ontbreekt: " + "; ".join(missing) + ")."
+        )
     if is_answered(value):
         return ""
     if question.type in ("single", "multiple"):
@@ -332,7 +352,9 @@ def validate(
     wanted = set(sections) if sections is not None else None
     errors: dict[str, list[str]] = {}
     for q in spec.questions:
-        if q.code not in vis.visible or (wanted is not None and q.section not in wanted):
+        if q.code not in vis.visible or (
+            wanted is not None and q.section not in wanted
+        ):
             continue
         value = answers.get(q.code)
         rows = vis.rows.get(q.code, ())
@@ -367,7 +389,9 @@ def visible_answers(spec: InstrumentSpec, answers: Mapping[str, Any]) -> dict[st
     return result
 
 
-def _sections_with_visible(spec: InstrumentSpec, answers: Mapping[str, Any]) -> list[str]:
+def _sections_with_visible(
+    spec: InstrumentSpec, answers: Mapping[str, Any]
+) -> list[str]:
     vis = evaluate(spec, answers)
     shown = {q.section for q in spec.questions if q.code in vis.visible}
     return [s for s in spec.sections if s in shown]
@@ -376,7 +400,7 @@ def _sections_with_visible(spec: InstrumentSpec, answers: Mapping[str, Any]) -> 
 def next_section(
     spec: InstrumentSpec, answers: Mapping[str, Any], current: str | None
 ) -> str | None:
-    """The first section after `current` (or the first at all) with a visible question."""
+    """The first section after `current` (or the very first) with a visible question."""
     start = 0 if current is None else spec.sections.index(current) + 1
     shown = set(_sections_with_visible(spec, answers))
     return next((s for s in spec.sections[start:] if s in shown), None)
@@ -392,7 +416,7 @@ def previous_section(
 
 
 def progress(spec: InstrumentSpec, answers: Mapping[str, Any]) -> tuple[int, int]:
-    """(answered visible questions, visible questions); a matrix counts when complete."""
+    """(answered visible questions, visible questions); a matrix counts if complete."""
     vis = evaluate(spec, answers)
     done = 0
     for code in vis.visible:
@@ -420,7 +444,9 @@ def describe(condition: Mapping[str, Any] | None) -> str:
     if "row" in condition:
         subject += f"[{condition['row']}]"
     if "answered" in condition:
-        return f"{subject} {'beantwoord' if condition['answered'] else 'niet beantwoord'}"
+        return (
+            f"{subject} {'beantwoord' if condition['answered'] else 'niet beantwoord'}"
+        )
     if "in" in condition:
         return f"{subject} in ({', '.join(map(str, condition['in']))})"
     parts = []

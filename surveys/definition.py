@@ -41,18 +41,33 @@ ROW_KEYS = {"code", "label", "when"}
 _POS_INT = ("een positief geheel getal", lambda v: type(v) is int and v > 0)
 _NUMBER = ("een getal", lambda v: type(v) in (int, float))
 _BOOL = ("true of false", lambda v: isinstance(v, bool))
+_LIST = ("een lijst", lambda v: isinstance(v, list))
+_BINS = (
+    "een oplopende lijst van getallen",
+    lambda v: (
+        isinstance(v, list)
+        and bool(v)
+        and all(type(x) in (int, float) for x in v)
+        and v == sorted(set(v))
+    ),
+)
+# results_* and bins are read by the results pages (docs/results.md); their option
+# codes are checked against the question in _result_settings.
 SETTINGS = {
-    "single": {"layout": ("'radio' of 'select'", lambda v: v in ("radio", "select"))},
-    "multiple": {"max_choices": _POS_INT},
-    "matrix": {},
+    "single": {
+        "layout": ("'radio' of 'select'", lambda v: v in ("radio", "select")),
+        "results_groups": _LIST,
+    },
+    "multiple": {"max_choices": _POS_INT, "results_groups": _LIST},
+    "matrix": {"results_exclude": _LIST},
     "text": {"max_length": _POS_INT, "multiline": _BOOL},
-    "number": {"min": _NUMBER, "max": _NUMBER, "integer": _BOOL},
+    "number": {"min": _NUMBER, "max": _NUMBER, "integer": _BOOL, "bins": _BINS},
     "municipalities": {"max_choices": _POS_INT},
 }
 
 
 class InstrumentError(Exception):
-    """A definition file is invalid or cannot be loaded; the message lists every problem."""
+    """A definition file is invalid or cannot be loaded; lists every problem."""
 
     def __init__(self, source: str, problems: list[str]):
         self.source = source
@@ -83,18 +98,23 @@ def read_definition(path: str | Path) -> Definition:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InstrumentError(str(path), [f"bestand niet leesbaar: {exc}"]) from exc
+        raise InstrumentError(str(path), [f"bestand: niet leesbaar: {exc}"]) from exc
     return parse_definition(raw, source=str(path))
 
 
 def parse_definition(raw: bytes | str, *, source: str) -> Definition:
-    """Validate the YAML text of a definition; raises one InstrumentError listing all problems."""
+    """Validate the YAML text of a definition; one InstrumentError lists all."""
     if isinstance(raw, str):
         raw = raw.encode()
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
-        raise InstrumentError(source, [f"ongeldige YAML: {exc}"]) from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (regel {mark.line + 1}, kolom {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InstrumentError(
+            source, [f"bestand: ongeldige YAML{where}: {problem}"]
+        ) from exc
     problems = _Checker().check(data)
     if problems:
         raise InstrumentError(source, problems)
@@ -161,13 +181,21 @@ class _Checker:
     def check(self, data: Any) -> list[str]:
         self.all_codes = _collect_codes(data)
         if not isinstance(data, dict):
-            self.add("bestand", "verwacht een mapping met code, version, title, sections")
+            self.add(
+                "bestand", "verwacht een mapping met code, version, title, sections"
+            )
             return self.problems
         self._keys("bestand", data, TOP_KEYS, {"code", "version", "title", "sections"})
-        if "code" in data and not (isinstance(data["code"], str) and SLUG_RE.match(data["code"])):
-            self.add("bestand", "'code' moet een slug zijn (kleine letters, cijfers, - of _)")
+        if "code" in data and not (
+            isinstance(data["code"], str) and SLUG_RE.match(data["code"])
+        ):
+            self.add(
+                "bestand", "'code' moet een slug zijn (kleine letters, cijfers, - of _)"
+            )
         if "version" in data and not _is_text(data["version"]):
-            self.add("bestand", "'version' moet tekst zijn (zet het tussen aanhalingstekens)")
+            self.add(
+                "bestand", "'version' moet tekst zijn (zet het tussen aanhalingstekens)"
+            )
         for key in ("title", "intro", "privacy"):
             if key in data and not isinstance(data[key], str):
                 self.add("bestand", f"'{key}' moet tekst zijn")
@@ -196,7 +224,9 @@ class _Checker:
         for i, item in enumerate(definitions, 1):
             if not (isinstance(item, dict) and set(item) == {"term", "text"}
                     and _is_text(item["term"]) and _is_text(item["text"])):  # fmt: skip
-                self.add(f"definitions[{i}]", "verwacht precies 'term' en 'text' (tekst)")
+                self.add(
+                    f"definitions[{i}]", "verwacht precies 'term' en 'text' (tekst)"
+                )
 
     def _section(self, index: int, section: Any, codes: set, numbers: dict) -> None:
         where = f"sectie #{index}"
@@ -207,7 +237,9 @@ class _Checker:
         if isinstance(code, str):
             where = f"sectie {code}"
             if not SLUG_RE.match(code):
-                self.add(where, "ongeldige sectiecode (kleine letters, cijfers, - of _)")
+                self.add(
+                    where, "ongeldige sectiecode (kleine letters, cijfers, - of _)"
+                )
             if code in codes:
                 self.add(where, "dubbele sectiecode")
             codes.add(code)
@@ -230,10 +262,14 @@ class _Checker:
             return
         code = q.get("code")
         where = f"vraag {code}" if isinstance(code, str) and code else fallback
-        self._keys(where, q, QUESTION_KEYS, {"code", "number", "type", "text", "source"})
+        self._keys(
+            where, q, QUESTION_KEYS, {"code", "number", "type", "text", "source"}
+        )
         if isinstance(code, str) and code:
             if not QUESTION_CODE_RE.match(code):
-                self.add(where, "ongeldige vraagcode (HOOFDLETTERS, cijfers en _, max. 40)")
+                self.add(
+                    where, "ongeldige vraagcode (HOOFDLETTERS, cijfers en _, max. 40)"
+                )
             if code in self.seen:
                 self.add(where, "dubbele vraagcode")
         elif "code" in q:
@@ -248,7 +284,9 @@ class _Checker:
                 numbers[number] = code
         qtype = q.get("type")
         if "type" in q and qtype not in QUESTION_TYPES:
-            self.add(where, f"onbekend type '{qtype}' (kies uit {', '.join(QUESTION_TYPES)})")
+            self.add(
+                where, f"onbekend type '{qtype}' (kies uit {', '.join(QUESTION_TYPES)})"
+            )
             qtype = None
         if "text" in q and not _is_text(q["text"]):
             self.add(where, "'text' moet niet-lege tekst zijn")
@@ -263,6 +301,7 @@ class _Checker:
             self._options(where, qtype, q)
             self._rows(where, qtype, q, code)
             self._settings(where, qtype, q.get("settings", {}))
+            self._result_settings(where, q)
         if "when" in q:
             self._condition(where, q["when"], own=code)
         if isinstance(code, str) and code and code not in self.seen:
@@ -286,7 +325,9 @@ class _Checker:
             ocode = option.get("code")
             label = f"optie {ocode}" if isinstance(ocode, str) else f"optie #{i}"
             self._keys(f"{where}, {label}", option, OPTION_KEYS, {"code", "label"})
-            if "code" in option and not (isinstance(ocode, str) and CHOICE_CODE_RE.match(ocode)):
+            if "code" in option and not (
+                isinstance(ocode, str) and CHOICE_CODE_RE.match(ocode)
+            ):
                 self.add(where, f"{label}: ongeldige code (snake_case)")
             elif ocode in codes:
                 self.add(where, f"dubbele optiecode '{ocode}'")
@@ -322,7 +363,9 @@ class _Checker:
             rcode = row.get("code")
             label = f"rij {rcode}" if isinstance(rcode, str) else f"rij #{i}"
             self._keys(f"{where}, {label}", row, ROW_KEYS, {"code", "label"})
-            if "code" in row and not (isinstance(rcode, str) and CHOICE_CODE_RE.match(rcode)):
+            if "code" in row and not (
+                isinstance(rcode, str) and CHOICE_CODE_RE.match(rcode)
+            ):
                 self.add(where, f"{label}: ongeldige code (snake_case)")
             elif rcode in codes:
                 self.add(where, f"dubbele rijcode '{rcode}'")
@@ -345,6 +388,39 @@ class _Checker:
         low, high = settings.get("min"), settings.get("max")
         if type(low) in (int, float) and type(high) in (int, float) and low > high:
             self.add(where, "instelling 'min' is groter dan 'max'")
+
+    def _result_settings(self, where: str, q: dict) -> None:
+        settings = q.get("settings")
+        if not isinstance(settings, dict):
+            return
+        options = {o.get("code") for o in q.get("options") or () if isinstance(o, dict)}
+        exclude = settings.get("results_exclude")
+        if isinstance(exclude, list):
+            unknown = [c for c in exclude if c not in options]
+            if unknown:
+                self.add(where, f"results_exclude: onbekende optie(s) {unknown}")
+        groups = settings.get("results_groups")
+        if not isinstance(groups, list):
+            return
+        for i, group in enumerate(groups, 1):
+            if not (
+                isinstance(group, dict)
+                and set(group) == {"code", "label", "options"}
+                and isinstance(group["code"], str)
+                and CHOICE_CODE_RE.match(group["code"])
+                and _is_text(group["label"])
+                and isinstance(group["options"], list)
+                and group["options"]
+            ):
+                self.add(
+                    where, f"results_groups #{i}: verwacht {{code, label, options}}"
+                )
+                continue
+            if group["code"] in options:
+                self.add(where, f"results_groups: code '{group['code']}' is een optie")
+            unknown = [c for c in group["options"] if c not in options]
+            if unknown:
+                self.add(where, f"results_groups: onbekende optie(s) {unknown}")
 
     # --- conditions ---
 
@@ -374,20 +450,31 @@ class _Checker:
             return
         unknown = set(cond) - {"q", "row", "in", "answered", "gte", "lte"}
         if unknown:
-            self.add(where, f"voorwaarde op {ref}: onbekende sleutel(s) {sorted(unknown)}")
+            self.add(
+                where, f"voorwaarde op {ref}: onbekende sleutel(s) {sorted(unknown)}"
+            )
         operators = [k for k in ("in", "answered", "gte", "lte") if k in cond]
         if not operators:
-            self.add(where, f"voorwaarde op {ref}: geen operator (in, answered, gte, lte)")
+            self.add(
+                where, f"voorwaarde op {ref}: geen operator (in, answered, gte, lte)"
+            )
             return
         if "answered" in cond and len(operators) > 1:
-            self.add(where, f"voorwaarde op {ref}: 'answered' combineert niet met andere operatoren")
+            self.add(
+                where,
+                f"voorwaarde op {ref}: 'answered' combineert niet met andere "
+                "operatoren",
+            )
         if ref == own:
             self.add(where, f"voorwaarde verwijst naar de vraag zelf ({ref})")
             return
         target = self.seen.get(ref)
         if target is None:
             if ref in self.all_codes:
-                self.add(where, f"voorwaarde verwijst vooruit naar {ref} (enkel eerdere vragen)")
+                self.add(
+                    where,
+                    f"voorwaarde verwijst vooruit naar {ref} (enkel eerdere vragen)",
+                )
             else:
                 self.add(where, f"voorwaarde verwijst naar onbekende vraag '{ref}'")
             return
@@ -395,9 +482,13 @@ class _Checker:
 
     def _operator(self, where: str, cond: dict, target: dict) -> None:
         ref, ttype = cond["q"], target.get("type")
-        options = {o.get("code") for o in target.get("options") or () if isinstance(o, dict)}
+        options = {
+            o.get("code") for o in target.get("options") or () if isinstance(o, dict)
+        }
         if "row" in cond:
-            rows = {r.get("code") for r in target.get("rows") or () if isinstance(r, dict)}
+            rows = {
+                r.get("code") for r in target.get("rows") or () if isinstance(r, dict)
+            }
             if ttype != "matrix":
                 self.add(where, f"voorwaarde op {ref}: 'row' kan enkel bij een matrix")
             elif cond["row"] not in rows:
@@ -409,14 +500,23 @@ class _Checker:
         for op in ("gte", "lte"):
             if op in cond:
                 if ttype != "number":
-                    self.add(where, f"voorwaarde op {ref}: '{op}' kan enkel bij type number")
+                    self.add(
+                        where, f"voorwaarde op {ref}: '{op}' kan enkel bij type number"
+                    )
                 elif type(cond[op]) not in (int, float):
                     self.add(where, f"voorwaarde op {ref}: '{op}' verwacht een getal")
         if "in" not in cond:
             return
         values = cond["in"]
-        if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
-            self.add(where, f"voorwaarde op {ref}: 'in' verwacht een niet-lege lijst van codes")
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) for v in values)
+        ):
+            self.add(
+                where,
+                f"voorwaarde op {ref}: 'in' verwacht een niet-lege lijst van codes",
+            )
             return
         if ttype in ("text", "number"):
             self.add(where, f"voorwaarde op {ref}: 'in' kan niet bij type '{ttype}'")
@@ -428,7 +528,6 @@ class _Checker:
             missing = [v for v in values if v not in options]
             if missing:
                 self.add(where, f"voorwaarde op {ref}: onbekende optie(s) {missing}")
-
 
 
 def _collect_codes(data: Any) -> set[str]:

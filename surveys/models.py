@@ -17,7 +17,9 @@ class Instrument(models.Model):
     title = models.CharField(max_length=200)
     intro = models.TextField(blank=True)
     privacy = models.TextField(blank=True)
-    definitions = models.JSONField(default=list, blank=True)  # [{"term": ..., "text": ...}]
+    definitions = models.JSONField(
+        default=list, blank=True
+    )  # [{"term": ..., "text": ...}]
     source_sha256 = models.CharField(max_length=64, blank=True)
     locked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -27,7 +29,9 @@ class Instrument(models.Model):
         verbose_name = "vragenlijst"
         verbose_name_plural = "vragenlijsten"
         constraints = [
-            models.UniqueConstraint(fields=["code", "version"], name="instrument_unique_version"),
+            models.UniqueConstraint(
+                fields=["code", "version"], name="instrument_unique_version"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -35,7 +39,9 @@ class Instrument(models.Model):
 
 
 class Section(models.Model):
-    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="sections")
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.CASCADE, related_name="sections"
+    )
     code = models.SlugField(max_length=60)
     order = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=200)
@@ -46,8 +52,12 @@ class Section(models.Model):
         verbose_name = "thema"
         verbose_name_plural = "thema's"
         constraints = [
-            models.UniqueConstraint(fields=["instrument", "code"], name="section_unique_code"),
-            models.UniqueConstraint(fields=["instrument", "order"], name="section_unique_order"),
+            models.UniqueConstraint(
+                fields=["instrument", "code"], name="section_unique_code"
+            ),
+            models.UniqueConstraint(
+                fields=["instrument", "order"], name="section_unique_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -64,9 +74,15 @@ class QuestionType(models.TextChoices):
 
 
 class Question(models.Model):
-    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="questions")
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions")
-    code = models.CharField(max_length=40)  # stable across waves: answers compare by code
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.CASCADE, related_name="questions"
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="questions"
+    )
+    code = models.CharField(
+        max_length=40
+    )  # stable across waves: answers compare by code
     number = models.PositiveSmallIntegerField()
     order = models.PositiveSmallIntegerField()
     type = models.CharField(max_length=20, choices=QuestionType.choices)
@@ -75,14 +91,22 @@ class Question(models.Model):
     required = models.BooleanField(default=True)
     condition = models.JSONField(null=True, blank=True)
     settings = models.JSONField(default=dict, blank=True)  # max_length, min, max, ...
+    # Where the question comes from (report table/figure) and whether its wording
+    # was reconstructed rather than quoted; both go into the codebook.
+    source = models.CharField(max_length=300, blank=True)
+    reconstructed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["instrument", "order"]
         verbose_name = "vraag"
         verbose_name_plural = "vragen"
         constraints = [
-            models.UniqueConstraint(fields=["instrument", "code"], name="question_unique_code"),
-            models.UniqueConstraint(fields=["instrument", "order"], name="question_unique_order"),
+            models.UniqueConstraint(
+                fields=["instrument", "code"], name="question_unique_code"
+            ),
+            models.UniqueConstraint(
+                fields=["instrument", "order"], name="question_unique_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -92,7 +116,9 @@ class Question(models.Model):
 class Option(models.Model):
     """An answer option; for a matrix question these are the scale columns."""
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="options"
+    )
     code = models.CharField(max_length=60)
     label = models.CharField(max_length=300)
     order = models.PositiveSmallIntegerField()
@@ -104,7 +130,9 @@ class Option(models.Model):
         verbose_name = "antwoordoptie"
         verbose_name_plural = "antwoordopties"
         constraints = [
-            models.UniqueConstraint(fields=["question", "code"], name="option_unique_code"),
+            models.UniqueConstraint(
+                fields=["question", "code"], name="option_unique_code"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -112,7 +140,9 @@ class Option(models.Model):
 
 
 class MatrixRow(models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="rows")
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="rows"
+    )
     code = models.CharField(max_length=60)
     label = models.CharField(max_length=300)
     order = models.PositiveSmallIntegerField()
@@ -123,7 +153,9 @@ class MatrixRow(models.Model):
         verbose_name = "matrixrij"
         verbose_name_plural = "matrixrijen"
         constraints = [
-            models.UniqueConstraint(fields=["question", "code"], name="matrixrow_unique_code"),
+            models.UniqueConstraint(
+                fields=["question", "code"], name="matrixrow_unique_code"
+            ),
         ]
 
     def __str__(self) -> str:

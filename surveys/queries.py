@@ -10,15 +10,19 @@ from surveys.branching import InstrumentSpec, OptionSpec, QuestionSpec, RowSpec
 from surveys.models import Instrument, MatrixRow, Option, Question, Section
 
 # A spec is immutable for a given file content, so (pk, source_sha256) is a safe key:
-# a replaced instrument gets a new hash and therefore a fresh entry.
-_SPEC_CACHE: dict[tuple[int, str], InstrumentSpec] = {}
+# a replaced instrument gets a new hash and therefore a fresh entry. created_at joins
+# the key because SQLite reuses primary keys after a rolled-back test transaction.
+# Rows not loaded from a file (no hash) are never cached: they may still change.
+_SPEC_CACHE: dict[tuple, InstrumentSpec] = {}
 _SPEC_LOCK = threading.Lock()
 _SPEC_CACHE_MAX = 32
 
 
 def instrument_spec(instrument: Instrument) -> InstrumentSpec:
     """The pure branching spec of an instrument (one query per table, cached)."""
-    key = (instrument.pk, instrument.source_sha256)
+    if not instrument.source_sha256:
+        return build_spec(instrument)
+    key = (instrument.pk, instrument.source_sha256, instrument.created_at)
     with _SPEC_LOCK:
         cached = _SPEC_CACHE.get(key)
     if cached is not None:
@@ -64,11 +68,14 @@ def _question_spec(q: Question) -> QuestionSpec:
         required=q.required,
         condition=q.condition,
         options=tuple(
-            OptionSpec(code=o.code, label=o.label, exclusive=o.exclusive, is_other=o.is_other)
+            OptionSpec(
+                code=o.code, label=o.label, exclusive=o.exclusive, is_other=o.is_other
+            )
             for o in q.options.all()
         ),
         rows=tuple(
-            RowSpec(code=r.code, label=r.label, condition=r.condition) for r in q.rows.all()
+            RowSpec(code=r.code, label=r.label, condition=r.condition)
+            for r in q.rows.all()
         ),
         settings=dict(q.settings or {}),
     )

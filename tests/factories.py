@@ -37,17 +37,22 @@ def make_province(**kw) -> Province:
 
 
 def make_cluster(**kw) -> Cluster:
-    """A Belfius cluster; number defaults to a free value above the real V1..V16."""
+    """A Belfius cluster, reused when one with the same code exists.
+
+    The code field holds at most 3 characters, so defaults stay within V1..V16.
+    """
     number = kw.pop("number", None)
+    code = kw.pop("code", None)
     if number is None:
-        number = 100 + _next()
+        number = int(code[1:]) if code else 1 + _next() % 16
+    code = code or f"V{number}"
     defaults = {
-        "code": f"V{number}",
+        "number": number,
         "label": f"Cluster {number}",
         "type": ClusterType.WOON,
+        **kw,
     }
-    defaults.update(kw)
-    cluster, _ = Cluster.objects.get_or_create(number=number, defaults=defaults)
+    cluster, _ = Cluster.objects.get_or_create(code=code, defaults=defaults)
     return cluster
 
 
@@ -260,3 +265,134 @@ def make_covering_response(*, campaign, municipalities, **kw):
             response=response, campaign=campaign, municipality=municipality
         )
     return response
+
+
+# --- instruments (helper H2) ------------------------------------------------------
+
+
+def instrument_path(year: int = 2024):
+    """Path of a real instrument definition file (surveys/instruments/)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    return root / "surveys" / "instruments" / f"ledenbevraging-{year}.yaml"
+
+
+def make_real_instrument(year: int = 2024):
+    """The real Ledenbevraging instrument of `year`, loaded through the service."""
+    from surveys.services import load_instrument
+
+    return load_instrument(path=instrument_path(year))
+
+
+# --- respondent flow (helper H3) -------------------------------------------------------
+
+
+def make_survey_instrument(**kw):
+    """A three-section instrument shaped like the real one, with required questions.
+
+    radicalisering: rad_signalen (single) -> rad_vormen (multiple, 'ander' + exclusive
+    'weet_niet') and rad_dreiging (matrix; row 'religieus' only when that form is
+    chosen) are shown only for a 'ja_*' answer. polarisatie: pol_signalen (single),
+    pol_toelichting (text, max 200, optional). beleid: bel_fte (number 0..100),
+    bel_opmerkingen (text, optional).
+    """
+    from surveys.models import Instrument, MatrixRow, Option, Question, Section
+
+    n = _next()
+    kw.setdefault("code", f"respons-{n}")
+    kw.setdefault("version", "1")
+    kw.setdefault("title", "Ledenbevraging radicalisering en polarisatie")
+    kw.setdefault("intro", "Deze bevraging peilt naar signalen van radicalisering.")
+    kw.setdefault("privacy", "VVSG verwerkt uw antwoorden enkel voor dit onderzoek.")
+    kw.setdefault(
+        "definitions",
+        [{"term": "Polarisatie", "text": "Een doorgedreven wij-zij denken."}],
+    )
+    kw.setdefault("source_sha256", f"h3{n:062d}")
+    instrument = Instrument.objects.create(**kw)
+    sections = {
+        code: Section.objects.create(instrument=instrument, code=code, order=i, title=title)
+        for i, (code, title) in enumerate(
+            [("radicalisering", "Gewelddadige radicalisering"),
+             ("polarisatie", "Polarisatie"), ("beleid", "Beleid")], 1
+        )
+    }
+    ja = {"q": "rad_signalen", "in": ["ja_gelijk", "ja_stijging", "ja_daling"]}
+    specs = [
+        ("radicalisering", "rad_signalen", "single",
+         "Ontvangt uw bestuur signalen van gewelddadige radicalisering?", True, None, {},
+         [("ja_gelijk", "Ja (gelijk)"), ("ja_stijging", "Ja (stijging)"),
+          ("ja_daling", "Ja (daling)"), ("neen", "Neen")]),
+        ("radicalisering", "rad_vormen", "multiple",
+         "Welke vormen van radicalisering stelt u vast?", True, ja, {},
+         [("extreemrechts", "Extreemrechts"), ("extreemlinks", "Extreemlinks"),
+          ("religieus", "Religieus geïnspireerd"), ("ander", "Ander, namelijk"),
+          ("weet_niet", "Weet niet")]),
+        ("radicalisering", "rad_dreiging", "matrix",
+         "Hoe groot schat u de dreiging per vorm in?", True, ja, {},
+         [("laag", "Laag"), ("gemiddeld", "Gemiddeld"), ("hoog", "Hoog")]),
+        ("polarisatie", "pol_signalen", "single",
+         "Merkt u signalen van schadelijke polarisatie?", True, None, {},
+         [("ja", "Ja"), ("neen", "Neen")]),
+        ("polarisatie", "pol_toelichting", "text", "Licht toe (optioneel).", False, None,
+         {"max_length": 200}, []),
+        ("beleid", "bel_fte", "number",
+         "Hoeveel VTE zet uw bestuur in op dit thema?", True, None, {"min": 0, "max": 100},
+         []),
+        ("beleid", "bel_opmerkingen", "text", "Opmerkingen", False, None, {}, []),
+    ]
+    for order, (section, code, qtype, text, required, condition, settings, options) in (
+        enumerate(specs, 1)
+    ):
+        question = Question.objects.create(
+            instrument=instrument, section=sections[section], code=code, number=order,
+            order=order, type=qtype, text=text, required=required, condition=condition,
+            settings=settings,
+        )
+        for i, (ocode, label) in enumerate(options, 1):
+            Option.objects.create(
+                question=question, code=ocode, label=label, order=i,
+                is_other=ocode == "ander", exclusive=ocode == "weet_niet",
+            )
+        if qtype == "matrix":
+            for i, (rcode, label, rcond) in enumerate([
+                ("extreemrechts", "Extreemrechts", None),
+                ("extreemlinks", "Extreemlinks", None),
+                ("religieus", "Religieus geïnspireerd",
+                 {"q": "rad_vormen", "in": ["religieus"]}),
+            ], 1):
+                MatrixRow.objects.create(
+                    question=question, code=rcode, label=label, order=i, condition=rcond
+                )
+    return instrument
+
+
+def make_survey_campaign(**kw):
+    """An open campaign on make_survey_instrument() (uses H4's make_campaign)."""
+    kw.setdefault("instrument", make_survey_instrument())
+    kw.setdefault("sender_email", "radicalisering@vvsg.be")
+    return make_campaign(**kw)
+
+
+def make_respondent(**kw):
+    """(invitation, raw token) of a mayor invitation on a survey campaign."""
+    from responses.services.tokens import raw_token_for
+
+    kw.setdefault("campaign", make_survey_campaign())
+    invitation = make_invitation(**kw)
+    return invitation, raw_token_for(invitation)
+
+
+def make_started_response(**kw):
+    """(invitation, raw token) whose response was started through the service."""
+    from responses.services.respondents import start_response
+
+    invitation, token = make_respondent(**kw)
+    start_response(
+        invitation=invitation, respondent_name=invitation.name,
+        respondent_email=invitation.email, respondent_function="Burgemeester",
+        is_coordinator=False, extra_nis_codes=[],
+    )
+    invitation.refresh_from_db()
+    return invitation, token

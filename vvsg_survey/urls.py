@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from vvsg_survey.views import healthz
+
 admin.site.site_header = "VVSG Ledenbevraging"
 admin.site.site_title = "VVSG Ledenbevraging"
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("gemeenten/", include("municipalities.urls")),
     path("vragenlijsten/", include("surveys.urls")),

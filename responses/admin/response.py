@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import tempfile
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 
 from municipalities.models import Cluster, ClusterType, Province
 from responses import exports
 from responses.models import Campaign, ExportLog, Response
 from responses.queries.export import ExportFilters
+from responses.services.imports import import_responses
 
 EXPORT_PERMISSION = "responses.export_responses"
 
@@ -56,6 +62,18 @@ class ClusterTypeFilter(_MunicipalityFilter):
         return ClusterType.choices
 
 
+class ImportForm(forms.Form):
+    campaign = forms.ModelChoiceField(
+        label="Bevraging",
+        queryset=Campaign.objects.all(),
+        help_text="De golf waarin de antwoorden terechtkomen (zelfde vragenlijst).",
+    )
+    file = forms.FileField(label="Exportbestand (CSV of XLSX)")
+    dry_run = forms.BooleanField(
+        label="Enkel controleren (niets opslaan)", required=False, initial=True
+    )
+
+
 def _export_action(fmt: str, layout: str, description: str):
     @admin.action(permissions=["export"], description=description)
     def action(modeladmin, request, queryset):
@@ -87,7 +105,10 @@ class ResponseAdmin(admin.ModelAdmin):
         "imported",
     ]
     list_select_related = ["campaign"]
-    search_fields = ["represented__municipality__name", "represented__municipality__nis_code"]
+    search_fields = [
+        "represented__municipality__name",
+        "represented__municipality__nis_code",
+    ]
     readonly_fields = ["started_at", "updated_at", "revision"]
     change_list_template = "responses/exports/admin_change_list.html"
     actions = [
@@ -98,7 +119,9 @@ class ResponseAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("represented__municipality")
+        return (
+            super().get_queryset(request).prefetch_related("represented__municipality")
+        )
 
     @admin.display(description="besturen")
     def municipality_names(self, obj: Response) -> str:
@@ -110,11 +133,50 @@ class ResponseAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
         if self.has_export_permission(request):
-            extra_context["export_campaigns"] = Campaign.objects.only("name", "slug")[:5]
+            extra_context["export_campaigns"] = Campaign.objects.only("name", "slug")[
+                :5
+            ]
+        extra_context["can_import"] = request.user.has_perm("responses.add_response")
         return super().changelist_view(request, extra_context=extra_context)
 
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [
+            path("import/", view, name="responses_response_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Load an earlier wave from an export file; every row is validated first."""
+        if not request.user.has_perm("responses.add_response"):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            result = import_responses(
+                campaign=form.cleaned_data["campaign"],
+                source=form.cleaned_data["file"],
+                dry_run=form.cleaned_data["dry_run"],
+            )
+            if result.ok and not result.dry_run:
+                self.message_user(
+                    request,
+                    f"{result.responses} antwoorden geïmporteerd "
+                    f"({result.answers} antwoorden op vragen).",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:responses_response_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Antwoorden van een vorige golf importeren",
+            "form": form,
+            "result": result,
+        }
+        return TemplateResponse(request, "responses/exports/admin_import.html", context)
+
     def export_selection(self, request, queryset, *, fmt: str, layout: str):
-        """Export the selected responses through responses.exports (one campaign only)."""
+        """Export the selected responses via responses.exports (one campaign only)."""
         campaign_ids = set(queryset.values_list("campaign_id", flat=True).distinct())
         if len(campaign_ids) != 1:
             self.message_user(
@@ -134,8 +196,13 @@ class ResponseAdmin(admin.ModelAdmin):
 
         def log(count: int) -> None:
             exports.log_export(
-                user=user, campaign=campaign, fmt=fmt, layout=layout,
-                filters=filters, rows=count, source="admin",
+                user=user,
+                campaign=campaign,
+                fmt=fmt,
+                layout=layout,
+                filters=filters,
+                rows=count,
+                source="admin",
             )
 
         filename = f"{campaign.slug}-{layout}-{timezone.localdate():%Y%m%d}.{fmt}"
@@ -156,7 +223,15 @@ class ResponseAdmin(admin.ModelAdmin):
 class ExportLogAdmin(admin.ModelAdmin):
     """Audit trail: visible, never editable."""
 
-    list_display = ["created_at", "user", "campaign", "format", "layout", "rows", "source"]
+    list_display = [
+        "created_at",
+        "user",
+        "campaign",
+        "format",
+        "layout",
+        "rows",
+        "source",
+    ]
     list_filter = ["source", "format", "layout", "campaign"]
     list_select_related = ["user", "campaign"]
     readonly_fields = [f.name for f in ExportLog._meta.fields]

@@ -59,10 +59,12 @@ class ExportFilters:
 def responses_for_export(
     *, campaign: Campaign, filters: ExportFilters | None = None
 ) -> QuerySet[Response]:
-    """Responses of a campaign in id order, with municipalities and answers prefetched.
+    """Responses of a campaign in id order, with their municipalities prefetched.
 
     Iterate with `.iterator(chunk_size=...)`: each chunk runs its own prefetch
-    queries, so memory stays bounded by the chunk size.
+    query, so memory stays bounded by the chunk size. Answers come separately
+    (`answers_for`), as tuples: model instances for ~57 answers per response made
+    the prefetch the slowest and largest part of the export.
     """
     filters = filters or ExportFilters()
     qs = Response.objects.filter(campaign=campaign)
@@ -79,11 +81,20 @@ def responses_for_export(
     represented = ResponseMunicipality.objects.select_related(
         "municipality__province", "municipality__cluster"
     ).order_by("municipality__name", "municipality__nis_code")
-    answers = Answer.objects.only("response_id", "question_id", "value", "other_text")
     return qs.order_by("pk").prefetch_related(
-        Prefetch("represented", queryset=represented),
-        Prefetch("answers", queryset=answers),
+        Prefetch("represented", queryset=represented)
     )
+
+
+def answers_for(*, response_ids: list[int]) -> dict[int, list[tuple]]:
+    """response id -> [(question id, value, other_text)] for one chunk of responses."""
+    out: dict[int, list[tuple]] = {pk: [] for pk in response_ids}
+    rows = Answer.objects.filter(response_id__in=response_ids).values_list(
+        "response_id", "question_id", "value", "other_text"
+    )
+    for response_id, question_id, value, other_text in rows:
+        out[response_id].append((question_id, value, other_text))
+    return out
 
 
 def question_codes(*, instrument_id: int) -> dict[int, str]:

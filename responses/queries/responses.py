@@ -77,7 +77,9 @@ def response_for_municipality(
     *, campaign: Campaign, municipality: Municipality
 ) -> Response | None:
     row = (
-        ResponseMunicipality.objects.filter(campaign=campaign, municipality=municipality)
+        ResponseMunicipality.objects.filter(
+            campaign=campaign, municipality=municipality
+        )
         .select_related("response")
         .first()
     )
@@ -104,7 +106,11 @@ def display_value(question, value: Any, other_text: str = "") -> list[str]:
         for code in value:
             option = next((o for o in question.options if o.code == code), None)
             label = labels.get(code, str(code))
-            lines.append(f"{label}: {other_text}" if option and option.is_other and other_text else label)
+            lines.append(
+                f"{label}: {other_text}"
+                if option and option.is_other and other_text
+                else label
+            )
         return lines
     if question.type == "matrix":
         rows = {row.code: row.label for row in question.rows}
@@ -135,8 +141,14 @@ class ReviewSection:
 
 
 def review_sections(
-    *, spec, titles: dict[str, str], visible: dict[str, Any], others: dict[str, str],
-    visible_codes, required_codes, errors: dict[str, list[str]],
+    *,
+    spec,
+    titles: dict[str, str],
+    visible: dict[str, Any],
+    others: dict[str, str],
+    visible_codes,
+    required_codes,
+    errors: dict[str, list[str]],
 ) -> list[ReviewSection]:
     """Every visible question grouped by section, with its answer or a 'missing' flag."""
     sections = []
@@ -159,7 +171,11 @@ def review_sections(
                 )
             )
         if items:
-            sections.append(ReviewSection(code=section, title=titles.get(section, section), items=items))
+            sections.append(
+                ReviewSection(
+                    code=section, title=titles.get(section, section), items=items
+                )
+            )
     return sections
 
 

@@ -53,9 +53,12 @@ def chart_for(table) -> Chart | None:
                 Bar(
                     row.label,
                     _width(row.pct_respondents if multiple else row.pct_answers),
-                    tables.percent_label(row.pct_respondents if multiple else row.pct_answers),
+                    tables.percent_label(
+                        row.pct_respondents if multiple else row.pct_answers
+                    ),
                 )
                 for row in table.rows
+                if not row.derived  # group totals would double the bars
             ),
         )
     if isinstance(table, tables.MatrixTable):
@@ -64,13 +67,20 @@ def chart_for(table) -> Chart | None:
             x, segments = 0.0, []
             for index, cell in enumerate(line.cells):
                 width = _width(cell.pct)
-                segments.append(Segment(round(x, 2), width, index % 6, tables.percent_label(cell.pct)))
+                segments.append(
+                    Segment(
+                        round(x, 2), width, index % 6, tables.percent_label(cell.pct)
+                    )
+                )
                 x += width
             bars.append(StackedBar(line.label, tuple(segments)))
         return Chart("stacked", tuple(bars), tuple(label for _, label in table.columns))
     if isinstance(table, tables.NumberSummary):
         return Chart(
             "bars",
-            tuple(Bar(b.label, _width(b.pct), tables.percent_label(b.pct)) for b in table.bins),
+            tuple(
+                Bar(b.label, _width(b.pct), tables.percent_label(b.pct))
+                for b in table.bins
+            ),
         )
     return None

@@ -74,9 +74,18 @@ class Directory:
 
 def load_directory() -> Directory:
     rows = Municipality.objects.select_related("cluster", "province").only(
-        "nis_code", "name", "population", "valid_from", "valid_to", "successor_id",
-        "cluster__code", "cluster__number", "cluster__label", "cluster__type",
-        "province__name", "province__nis_code",
+        "nis_code",
+        "name",
+        "population",
+        "valid_from",
+        "valid_to",
+        "successor_id",
+        "cluster__code",
+        "cluster__number",
+        "cluster__label",
+        "cluster__type",
+        "province__name",
+        "province__nis_code",
     )
     return Directory(rows)
 
@@ -107,7 +116,9 @@ def load_records(
     )
     covered = defaultdict(list)
     links = ResponseMunicipality.objects.filter(response__campaign=campaign)
-    for response_id, municipality_id in links.values_list("response_id", "municipality_id"):
+    for response_id, municipality_id in links.values_list(
+        "response_id", "municipality_id"
+    ):
         bestuur = (
             directory.current(municipality_id)
             if map_to_current

@@ -135,7 +135,9 @@ def province_groups(directory: Directory, units: Sequence[tables.Unit]) -> list:
     return groups
 
 
-def _question_result(question, wave: Wave, previous: Wave | None, ctx) -> QuestionResult:
+def _question_result(
+    question, wave: Wave, previous: Wave | None, ctx
+) -> QuestionResult:
     table = tables.question_table(question, wave.units)
     result = QuestionResult(question, table, charts.chart_for(table))
     if question.type not in ("single", "multiple"):
@@ -144,12 +146,18 @@ def _question_result(question, wave: Wave, previous: Wave | None, ctx) -> Questi
     if ctx["crosstabs"]:
         common = {"k": ctx["options"].k, "show_small": ctx["options"].show_small}
         result.by_family = tables.crosstab(
-            question, wave.units, groups=ctx["families"],
-            group_of=lambda unit: unit.family, **common,
+            question,
+            wave.units,
+            groups=ctx["families"],
+            group_of=lambda unit: unit.family,
+            **common,
         )
         result.by_province = tables.crosstab(
-            question, wave.units, groups=ctx["provinces"],
-            group_of=lambda unit: unit.province, **common,
+            question,
+            wave.units,
+            groups=ctx["provinces"],
+            group_of=lambda unit: unit.province,
+            **common,
         )
     if previous is not None:
         try:
@@ -158,7 +166,10 @@ def _question_result(question, wave: Wave, previous: Wave | None, ctx) -> Questi
             old_question = None
         if old_question is not None and old_question.type == question.type:
             result.trend = trends.compare(
-                table, tables.frequency(old_question, previous.units, order=table_order(table))
+                table,
+                tables.frequency(
+                    old_question, previous.units, order=table_order(table)
+                ),
             )
     return result
 
@@ -194,13 +205,17 @@ def build_report(
         "families": family_groups(wave.units),
         "provinces": province_groups(directory, wave.units),
     }
-    sections = {code: SectionResult(code, titles.get(code, code)) for code in wave.spec.sections}
+    sections = {
+        code: SectionResult(code, titles.get(code, code)) for code in wave.spec.sections
+    }
     for question in wave.spec.questions:
         if codes is not None and question.code not in codes:
             continue
         if question.type == "municipalities":
             continue
-        section = sections.setdefault(question.section, SectionResult(question.section, question.section))
+        section = sections.setdefault(
+            question.section, SectionResult(question.section, question.section)
+        )
         section.questions.append(_question_result(question, wave, previous, ctx))
     status = completeness(wave.records)
     population = directory.population(campaign_day(campaign))

@@ -28,6 +28,7 @@ class Unit:
     family: str = ""
     province: str = ""
     cluster: str = ""
+    source: str = ""  # the response behind the unit (several besturen share one)
 
 
 def percent_label(fraction: float | None) -> str:
@@ -63,6 +64,8 @@ class Cell:
         if self.count == 0:
             return "0"
         mark = "*" if self.flagged else ""
+        if self.pct is None:
+            return f"{self.count}{mark}"
         return f"{self.count}{mark} ({percent_label(self.pct)})"
 
 
@@ -75,6 +78,7 @@ class FrequencyRow:
     pct_respondents: float | None = None  # multiple only: of n
     is_other: bool = False
     exclusive: bool = False
+    derived: bool = False  # a results_groups total such as Tabel 1's "Ja (totaal)"
 
 
 @dataclass(frozen=True)
@@ -86,41 +90,99 @@ class FrequencyTable:
     selections: int = 0
 
 
+@dataclass(frozen=True)
+class Line:
+    """A table line: one option, or a derived group of options."""
+
+    code: str
+    label: str
+    members: frozenset[str]
+    derived: bool = False
+    is_other: bool = False
+    exclusive: bool = False
+
+
+def report_lines(question) -> list[Line]:
+    """Options in instrument order, each derived group right after its last member.
+
+    Groups come from the question's `settings["results_groups"]`, e.g.
+    [{"code": "ja_totaal", "label": "Ja (totaal)", "options": ["ja_gelijk", ...]}];
+    a unit counts in a group when it chose any of the group's options.
+    """
+    groups = list((question.settings or {}).get("results_groups") or [])
+    lines = []
+    for option in question.options:
+        lines.append(
+            Line(
+                option.code,
+                option.label,
+                frozenset([option.code]),
+                is_other=option.is_other,
+                exclusive=option.exclusive,
+            )
+        )
+        for group in list(groups):
+            members = list(group.get("options") or [])
+            if members and option.code == _last_member(question, members):
+                lines.append(
+                    Line(group["code"], group["label"], frozenset(members), True)
+                )
+                groups.remove(group)
+    return lines
+
+
+def _last_member(question, members: list[str]) -> str | None:
+    present = [o.code for o in question.options if o.code in members]
+    return present[-1] if present else None
+
+
+def _chosen(question, value: Any) -> set[str]:
+    return set(value) if question.type == "multiple" else {value}
+
+
 def frequency(question, units: Sequence[Unit], *, order: str = "") -> FrequencyTable:
     """Single or multiple choice: option, count, % of answers (+ % of respondents).
 
     Default order follows the report: multiple choice by count descending (ties in
     instrument order, "other"/"none" options in their count position, as Tabel 4
     and 13 do); single choice in instrument order, because its options are usually
-    an ordered scale (Ja ... / Neen, like Tabel 1, 5, 8, 10).
+    an ordered scale (Ja ... / Neen, like Tabel 1, 5, 8, 10). Derived group lines
+    follow their last option in instrument order and come last in count order.
     """
     multiple = question.type == "multiple"
     order = order or (ORDER_COUNT if multiple else ORDER_INSTRUMENT)
-    counts = {option.code: 0 for option in question.options}
+    lines = report_lines(question)
+    counts = dict.fromkeys((line.code for line in lines), 0)
     n = 0
     for unit in units:
         value = unit.answers.get(question.code)
         if not is_answered(value):
             continue
         n += 1
-        for code in value if multiple else [value]:
-            if code in counts:
-                counts[code] += 1
-    selections = sum(counts.values())
+        chosen = _chosen(question, value)
+        for line in lines:
+            if chosen & line.members:
+                counts[line.code] += 1
+    selections = sum(counts[line.code] for line in lines if not line.derived)
     rows = [
         FrequencyRow(
-            code=option.code,
-            label=option.label,
-            count=counts[option.code],
-            pct_answers=ratio(counts[option.code], selections if multiple else n),
-            pct_respondents=ratio(counts[option.code], n) if multiple else None,
-            is_other=option.is_other,
-            exclusive=option.exclusive,
+            code=line.code,
+            label=line.label,
+            count=counts[line.code],
+            # A group's share of all selections means nothing: only % of units.
+            pct_answers=None
+            if multiple and line.derived
+            else ratio(counts[line.code], selections if multiple else n),
+            pct_respondents=ratio(counts[line.code], n) if multiple else None,
+            is_other=line.is_other,
+            exclusive=line.exclusive,
+            derived=line.derived,
         )
-        for option in question.options
+        for line in lines
     ]
     if order == ORDER_COUNT:
-        rows.sort(key=lambda row: -row.count)  # stable: ties keep instrument order
+        # Stable sort: ties keep instrument order; derived lines go last.
+        rows.sort(key=lambda row: (row.derived, -row.count))
     return FrequencyTable(question.code, question.type, n, tuple(rows), selections)
 
 
@@ -142,8 +204,14 @@ class MatrixTable:
 
 
 def matrix_table(question, units: Sequence[Unit]) -> MatrixTable:
-    """One line per matrix row: count and % of the row's n per scale point."""
+    """One line per matrix row: count and % of the row's n per scale point.
+
+    Scale points listed in `settings["results_exclude"]` (e.g. "niet_aanwezig")
+    are counted but kept out of the row n and the percentages, so a row reads
+    like Tabel 2: of the besturen where the form occurs, x% saw it increase.
+    """
     scale = [option.code for option in question.options]
+    excluded = set((question.settings or {}).get("results_exclude") or ())
     per_row = {row.code: dict.fromkeys(scale, 0) for row in question.rows}
     n = 0
     for unit in units:
@@ -157,8 +225,11 @@ def matrix_table(question, units: Sequence[Unit]) -> MatrixTable:
     lines = []
     for row in question.rows:
         counts = per_row[row.code]
-        row_n = sum(counts.values())
-        cells = tuple(Cell(counts[code], ratio(counts[code], row_n)) for code in scale)
+        row_n = sum(count for code, count in counts.items() if code not in excluded)
+        cells = tuple(
+            Cell(counts[code], None if code in excluded else ratio(counts[code], row_n))
+            for code in scale
+        )
         lines.append(MatrixLine(row.code, row.label, row_n, ratio(row_n, n), cells))
     columns = tuple((option.code, option.label) for option in question.options)
     return MatrixTable(question.code, n, columns, tuple(lines))
@@ -186,7 +257,9 @@ def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
-def bin_edges(values: Sequence[float], settings: Mapping[str, Any]) -> tuple[list, bool]:
+def bin_edges(
+    values: Sequence[float], settings: Mapping[str, Any]
+) -> tuple[list, bool]:
     """Lower edges of the bins and whether each bin is one value.
 
     `settings["bins"]` (lower edges, e.g. [0, 1, 6, 11]) wins; small integer ranges
@@ -253,21 +326,34 @@ class TextAnswers:
     answers: tuple[str, ...]
 
 
+def _by_source(units: Sequence[Unit]) -> list[Unit]:
+    """One unit per response: a coordinator's text is listed once, not per bestuur."""
+    seen, result = set(), []
+    for unit in units:
+        source = unit.source or unit.key
+        if source not in seen:
+            seen.add(source)
+            result.append(unit)
+    return result
+
+
 def text_answers(question, units: Sequence[Unit]) -> TextAnswers:
-    answers = tuple(
-        str(unit.answers[question.code]).strip()
-        for unit in units
-        if is_answered(unit.answers.get(question.code))
-        and str(unit.answers[question.code]).strip()
-    )
-    return TextAnswers(question.code, len(answers), answers)
+    """n counts units (besturen or respondents); the list has each response once."""
+
+    def text(unit: Unit) -> str:
+        value = unit.answers.get(question.code)
+        return str(value).strip() if is_answered(value) else ""
+
+    n = sum(1 for unit in units if text(unit))
+    answers = tuple(text(unit) for unit in _by_source(units) if text(unit))
+    return TextAnswers(question.code, n, answers)
 
 
 def other_answers(question, units: Sequence[Unit]) -> tuple[str, ...]:
-    """The "other, specify" texts of units that chose an other-option."""
+    """The "other, specify" texts of responses that answered the question."""
     return tuple(
         unit.others[question.code].strip()
-        for unit in units
+        for unit in _by_source(units)
         if unit.others.get(question.code, "").strip()
         and is_answered(unit.answers.get(question.code))
     )
@@ -295,6 +381,7 @@ class CrossRow:
     label: str
     cells: tuple[Cell, ...]  # one per group
     total: Cell
+    derived: bool = False
 
 
 @dataclass(frozen=True)
@@ -310,7 +397,11 @@ class CrossTab:
 def small_cell(count: int, k: int, *, show_small: bool) -> dict[str, Any]:
     """Cells with 0 < count < k are hidden ("<k") or, on request, flagged."""
     small = 0 < count < k
-    return {"suppressed": small and not show_small, "flagged": small and show_small, "k": k}
+    return {
+        "suppressed": small and not show_small,
+        "flagged": small and show_small,
+        "k": k,
+    }
 
 
 def crosstab(
@@ -328,11 +419,11 @@ def crosstab(
     the respondents in that group who answered. Group n's and the total column
     are never suppressed (the report prints them even for n=3).
     """
-    multiple = question.type == "multiple"
     keys = [key for key, _ in groups]
+    lines = report_lines(question)
     n_by_group = dict.fromkeys(keys, 0)
-    counts = {option.code: dict.fromkeys(keys, 0) for option in question.options}
-    totals = {option.code: 0 for option in question.options}
+    counts = {line.code: dict.fromkeys(keys, 0) for line in lines}
+    totals = {line.code: 0 for line in lines}
     n = 0
     for unit in units:
         value = unit.answers.get(question.code)
@@ -342,21 +433,22 @@ def crosstab(
         group = group_of(unit)
         if group in n_by_group:
             n_by_group[group] += 1
-        for code in value if multiple else [value]:
-            if code not in totals:
+        chosen = _chosen(question, value)
+        for line in lines:
+            if not chosen & line.members:
                 continue
-            totals[code] += 1
+            totals[line.code] += 1
             if group in n_by_group:
-                counts[code][group] += 1
+                counts[line.code][group] += 1
     rows, hidden = [], 0
-    for option in question.options:
+    for line in lines:
         cells = []
         for key in keys:
-            count = counts[option.code][key]
+            count = counts[line.code][key]
             flags = small_cell(count, k, show_small=show_small)
             hidden += flags["suppressed"]
             cells.append(Cell(count, ratio(count, n_by_group[key]), **flags))
-        total = Cell(totals[option.code], ratio(totals[option.code], n))
-        rows.append(CrossRow(option.code, option.label, tuple(cells), total))
+        total = Cell(totals[line.code], ratio(totals[line.code], n))
+        rows.append(CrossRow(line.code, line.label, tuple(cells), total, line.derived))
     labelled = tuple((key, label, n_by_group[key]) for key, label in groups)
     return CrossTab(question.code, labelled, n, tuple(rows), k, hidden)

@@ -9,6 +9,7 @@ mapped onto today's municipalities (see data.load_records(map_to_current=True)).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from .tables import FrequencyTable
 
@@ -28,6 +29,15 @@ class TrendRow:
         if self.current_pct is None or self.previous_pct is None:
             return None
         return (self.current_pct - self.previous_pct) * 100
+
+    @property
+    def delta_text(self) -> str:
+        """Signed whole points ("+12", "-6", "0"); empty when not comparable."""
+        delta = self.delta_points
+        if delta is None:
+            return ""
+        points = int(Decimal(str(delta)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+        return f"{points:+d}" if points else "0"
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,12 @@ def primary_bestuur(record: Record) -> Bestuur | None:
 
 def _rank(record: Record) -> tuple:
     stamp = record.updated_at.timestamp() if record.updated_at else 0.0
-    return (STATUS_RANK.get(record.status, 0), record.answered, stamp, -record.response_id)
+    return (
+        STATUS_RANK.get(record.status, 0),
+        record.answered,
+        stamp,
+        -record.response_id,
+    )
 
 
 def respondent_units(records: Sequence[Record]) -> list[Unit]:
@@ -91,12 +96,15 @@ def respondent_units(records: Sequence[Record]) -> list[Unit]:
                 family=main.family if main else "",
                 province=main.province if main else "",
                 cluster=main.cluster if main else "",
+                source=f"r:{record.response_id}",
             )
         )
     return units
 
 
-def best_record_per_bestuur(records: Sequence[Record]) -> dict[int, tuple[Bestuur, Record]]:
+def best_record_per_bestuur(
+    records: Sequence[Record],
+) -> dict[int, tuple[Bestuur, Record]]:
     chosen: dict[int, tuple[Bestuur, Record]] = {}
     for record in records:
         if not record.is_respondent:
@@ -118,8 +126,11 @@ def bestuur_units(records: Sequence[Record]) -> list[Unit]:
             family=bestuur.family,
             province=bestuur.province,
             cluster=bestuur.cluster,
+            source=f"r:{record.response_id}",
         )
-        for bestuur, record in sorted(chosen.values(), key=lambda pair: pair[0].nis_code)
+        for bestuur, record in sorted(
+            chosen.values(), key=lambda pair: pair[0].nis_code
+        )
     ]
 
 

@@ -83,7 +83,9 @@ def _crosstab(sheet: _Sheet, title: str, tab: tables.CrossTab) -> None:
     sheet.blank()
     sheet.line(title, bold=True)
     sheet.line(
-        "", *[f"{label} (n={n})" for _, label, n in tab.groups], f"Totaal (n={tab.n})",
+        "",
+        *[f"{label} (n={n})" for _, label, n in tab.groups],
+        f"Totaal (n={tab.n})",
         bold=True,
     )
     for row in tab.rows:
@@ -98,7 +100,9 @@ def _question_sheet(sheet: _Sheet, result, unit_label: str) -> None:
     sheet.line(f"Eenheid: {unit_label}")
     if isinstance(table, tables.FrequencyTable):
         multiple = table.type == "multiple"
-        header = ["Antwoord", "Aantal", "% van de antwoorden"] + (["%"] if multiple else [])
+        header = ["Antwoord", "Aantal", "% van de antwoorden"] + (
+            ["%"] if multiple else []
+        )
         sheet.line(*header, bold=True)
         for row in table.rows:
             extra = [_pct(row.pct_respondents)] if multiple else []
@@ -111,14 +115,28 @@ def _question_sheet(sheet: _Sheet, result, unit_label: str) -> None:
         if result.trend:
             sheet.blank()
             sheet.line("Vergelijking met de vorige bevraging", bold=True)
-            sheet.line("Antwoord", "Aantal", "%", "Vorige: aantal", "Vorige: %",
-                       "Verschil (procentpunten)", bold=True)
+            sheet.line(
+                "Antwoord",
+                "Aantal",
+                "%",
+                "Vorige: aantal",
+                "Vorige: %",
+                "Verschil (procentpunten)",
+                bold=True,
+            )
             for row in result.trend.rows:
                 delta = row.delta_points
-                sheet.line(row.label, row.current_count, _pct(row.current_pct),
-                           row.previous_count, _pct(row.previous_pct),
-                           round(delta, 1) if delta is not None else None)
-            sheet.line("N", result.trend.current_n, None, result.trend.previous_n, bold=True)
+                sheet.line(
+                    row.label,
+                    row.current_count,
+                    _pct(row.current_pct),
+                    row.previous_count,
+                    _pct(row.previous_pct),
+                    round(delta, 1) if delta is not None else None,
+                )
+            sheet.line(
+                "N", result.trend.current_n, None, result.trend.previous_n, bold=True
+            )
         if result.others:
             sheet.blank()
             sheet.line("Andere, namelijk", bold=True)
@@ -130,9 +148,13 @@ def _question_sheet(sheet: _Sheet, result, unit_label: str) -> None:
             sheet.line(line.label, *[cell.text for cell in line.cells], line.n)
         sheet.line("N", table.n, bold=True)
     elif isinstance(table, tables.NumberSummary):
-        for label, value in (("N", table.n), ("Gemiddelde", table.mean),
-                             ("Mediaan", table.median), ("Minimum", table.minimum),
-                             ("Maximum", table.maximum)):
+        for label, value in (
+            ("N", table.n),
+            ("Gemiddelde", table.mean),
+            ("Mediaan", table.median),
+            ("Minimum", table.minimum),
+            ("Maximum", table.maximum),
+        ):
             sheet.line(label, value)
         sheet.blank()
         sheet.line("Klasse", "Aantal", "%", bold=True)
@@ -148,35 +170,75 @@ def _response_sheet(sheet: _Sheet, report: Report) -> None:
     c, s = report.completeness, report.sample_size
     sheet.line(str(report.campaign), bold=True)
     for label, value in (
-        ("Respondenten", c.respondents), ("Ingediend", c.submitted),
+        ("Respondenten", c.respondents),
+        ("Ingediend", c.submitted),
         ("Niet alle vragen doorlopen", c.incomplete),
         ("Vertegenwoordigde besturen", c.besturen),
         ("Populatie (besturen)", s.population),
         ("Vereiste steekproef 95%, 5% (Yamane, zoals het rapport)", s.yamane),
-        ("Vereiste steekproef 95%, 5% (Cochran met eindige-populatiecorrectie)", s.cochran),
+        (
+            "Vereiste steekproef 95%, 5% (Cochran met eindige-populatiecorrectie)",
+            s.cochran,
+        ),
     ):
         sheet.line(label, value)
     sheet.blank()
     sheet.line("Representatie naar Belfius-cluster", bold=True)
-    sheet.line("Type", "Cluster", "Toelichting", "Aantal gemeenten", "Proportie gemeenten",
-               "Aantal in steekproef", "Proportie per cluster",
-               f"Proportie type in steekproef (n={report.by_cluster.sample})", bold=True)
+    sheet.line(
+        "Type",
+        "Cluster",
+        "Toelichting",
+        "Aantal gemeenten",
+        "Proportie gemeenten",
+        "Aantal in steekproef",
+        "Proportie per cluster",
+        f"Proportie type in steekproef (n={report.by_cluster.sample})",
+        bold=True,
+    )
     for fam in report.by_cluster.families:
         for i, cl in enumerate(fam.clusters):
             first = i == 0
-            sheet.line(fam.label if first else "", cl.code, cl.label, cl.population,
-                       _pct(fam.population_share) if first else None, cl.sample,
-                       _pct(cl.response_rate), _pct(fam.sample_share) if first else None)
-    sheet.line("Totaal", "", "", report.by_cluster.population, Pct(1.0),
-               report.by_cluster.sample, _pct(report.by_cluster.response_rate), Pct(1.0),
-               bold=True)
+            sheet.line(
+                fam.label if first else "",
+                cl.code,
+                cl.label,
+                cl.population,
+                _pct(fam.population_share) if first else None,
+                cl.sample,
+                _pct(cl.response_rate),
+                _pct(fam.sample_share) if first else None,
+            )
+    sheet.line(
+        "Totaal",
+        "",
+        "",
+        report.by_cluster.population,
+        Pct(1.0),
+        report.by_cluster.sample,
+        _pct(report.by_cluster.response_rate),
+        Pct(1.0),
+        bold=True,
+    )
     sheet.blank()
     sheet.line("Representatie naar provincie", bold=True)
-    sheet.line("Provincie", "Aantal gemeenten", "% gemeenten", "Aantal in steekproef",
-               "% steekproef", "Responsgraad", bold=True)
+    sheet.line(
+        "Provincie",
+        "Aantal gemeenten",
+        "% gemeenten",
+        "Aantal in steekproef",
+        "% steekproef",
+        "Responsgraad",
+        bold=True,
+    )
     for p in report.by_province:
-        sheet.line(p.name, p.population, _pct(p.population_share), p.sample,
-                   _pct(p.sample_share), _pct(p.response_rate))
+        sheet.line(
+            p.name,
+            p.population,
+            _pct(p.population_share),
+            p.sample,
+            _pct(p.sample_share),
+            _pct(p.response_rate),
+        )
 
 
 def build_workbook(report: Report, *, unit_label: str) -> bytes:
@@ -185,8 +247,15 @@ def build_workbook(report: Report, *, unit_label: str) -> bytes:
     wb.active.title = "Index"
     index.line(str(report.campaign), bold=True)
     index.line("Eenheid", unit_label)
-    index.line("Kleine cellen", f"k={report.options.k}"
-               + (" (getoond, gemarkeerd met *)" if report.options.show_small else " (verborgen)"))
+    index.line(
+        "Kleine cellen",
+        f"k={report.options.k}"
+        + (
+            " (getoond, gemarkeerd met *)"
+            if report.options.show_small
+            else " (verborgen)"
+        ),
+    )
     index.blank()
     index.line("Tabblad", "Thema", "Vraag", bold=True)
     _response_sheet(_Sheet(wb.create_sheet("Respons")), report)
@@ -198,7 +267,12 @@ def build_workbook(report: Report, *, unit_label: str) -> bytes:
             cell = _put(index.ws, index.row, 1, title)
             cell.hyperlink = f"#'{title}'!A1"
             _put(index.ws, index.row, 2, section.title)
-            _put(index.ws, index.row, 3, f"{result.question.number}. {result.question.text}")
+            _put(
+                index.ws,
+                index.row,
+                3,
+                f"{result.question.number}. {result.question.text}",
+            )
             index.row += 1
     buffer = BytesIO()
     wb.save(buffer)

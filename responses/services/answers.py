@@ -126,9 +126,14 @@ def save_answers(
         if spec.question(code).type == "matrix" and isinstance(value, dict):
             value = {r: v for r, v in value.items() if r in visibility.rows[code]}
         outcome = _write_one(
-            response=response, question_id=question_ids[code], code=code,
-            value=None if is_empty(value) else value, other_text=posted.other_text,
-            base=posted.base_revision, invitation=invitation, now=now,
+            response=response,
+            question_id=question_ids[code],
+            code=code,
+            value=None if is_empty(value) else value,
+            other_text=posted.other_text,
+            base=posted.base_revision,
+            invitation=invitation,
+            now=now,
         )
         if isinstance(outcome, Conflict):
             result.conflicts[code] = outcome
@@ -165,7 +170,7 @@ def _write_one(
     """Store one answer; True = saved, False = nothing to change, Conflict = refused."""
     with transaction.atomic():
         row = (
-            Answer.objects.select_for_update()
+            Answer.objects.select_for_update(of=("self",))
             .select_related("answered_by")
             .filter(response=response, question_id=question_id)
             .first()
@@ -176,8 +181,12 @@ def _write_one(
             try:
                 with transaction.atomic():
                     row = Answer.objects.create(
-                        response=response, question_id=question_id, value=value,
-                        other_text=other_text, answered_by=invitation, revision=1,
+                        response=response,
+                        question_id=question_id,
+                        value=value,
+                        other_text=other_text,
+                        answered_by=invitation,
+                        revision=1,
                     )
             except IntegrityError:
                 # A colleague created the answer between our read and our insert.
@@ -196,8 +205,11 @@ def _write_one(
             return _conflict(code, row, value, other_text)
         # The revision predicate keeps this race-free even where row locks are no-ops.
         updated = Answer.objects.filter(pk=row.pk, revision=base).update(
-            value=value, other_text=other_text, answered_by=invitation,
-            revision=base + 1, updated_at=now,
+            value=value,
+            other_text=other_text,
+            answered_by=invitation,
+            revision=base + 1,
+            updated_at=now,
         )
         if updated != 1:
             row.refresh_from_db()
@@ -216,17 +228,25 @@ def _unchanged_since(row: Answer, base: int, value, other_text) -> bool:
 
 def _record_revision(row: Answer) -> None:
     AnswerRevision.objects.create(
-        answer=row, value=row.value, other_text=row.other_text,
-        answered_by=row.answered_by, revision=row.revision,
+        answer=row,
+        value=row.value,
+        other_text=row.other_text,
+        answered_by=row.answered_by,
+        revision=row.revision,
     )
 
 
 def _conflict(code: str, row: Answer, value, other_text) -> Conflict:
     who = row.answered_by.name if row.answered_by else "een collega"
     return Conflict(
-        code=code, their_value=row.value, their_other_text=row.other_text,
-        their_revision=row.revision, by_name=who, at=row.updated_at,
-        your_value=value, your_other_text=other_text,
+        code=code,
+        their_value=row.value,
+        their_other_text=row.other_text,
+        their_revision=row.revision,
+        by_name=who,
+        at=row.updated_at,
+        your_value=value,
+        your_other_text=other_text,
     )
 
 
@@ -320,7 +340,9 @@ def confirmation_context(*, response: Response) -> dict:
             for m in response.represented.select_related("municipality")
         ],
         "submitted_at": format_deadline(response.submitted_at or timezone.now()),
-        "edit_until": format_deadline(edit_deadline(campaign=campaign, response=response)),
+        "edit_until": format_deadline(
+            edit_deadline(campaign=campaign, response=response)
+        ),
         "contact_email": contact_email(campaign),
         "sections": [
             {
@@ -335,9 +357,7 @@ def confirmation_context(*, response: Response) -> dict:
     }
 
 
-def reopen_response(
-    *, response: Response, now: datetime | None = None
-) -> bool:
+def reopen_response(*, response: Response, now: datetime | None = None) -> bool:
     """Let a submitted response be edited again while the deadline allows it.
 
     The status stays SUBMITTED (the bestuur keeps counting as responded); the next
@@ -348,3 +368,26 @@ def reopen_response(
     spec = instrument_spec(response.campaign.instrument)
     remember_section(response=response, section=spec.sections[0])
     return True
+
+
+def sync_municipality_answers(
+    *, response: Response, invitation: Invitation, now: datetime | None = None
+) -> SaveResult | None:
+    """Mirror the besturen the response covers into 'municipalities' questions.
+
+    The besturen page is the one place to choose them (it enforces that a bestuur is
+    covered once per campaign), so such a question is answered from it, not typed.
+    """
+    spec = instrument_spec(response.campaign.instrument)
+    codes = sorted(
+        response.represented.values_list("municipality__nis_code", flat=True)
+    )
+    stored = stored_answers(response=response)
+    answers = {
+        q.code: Submitted(codes, base_revision=stored.revisions.get(q.code, 0))
+        for q in spec.questions
+        if q.type == "municipalities"
+    }
+    if not answers:
+        return None
+    return save_answers(response=response, invitation=invitation, answers=answers, now=now)

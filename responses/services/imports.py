@@ -76,7 +76,7 @@ class ImportResult:
         return not self.errors
 
 
-# --- reading ---------------------------------------------------------------------------
+# --- reading ------------------------------------------------------------------------
 
 
 def read_table(source: str | Path | IO[bytes], *, fmt: str | None = None):
@@ -90,7 +90,9 @@ def read_table(source: str | Path | IO[bytes], *, fmt: str | None = None):
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         header = [_text(v) for v in next(rows, ())]
         return header, ([_cell(v) for v in row] for row in rows)
-    raw = Path(source).read_bytes() if isinstance(source, (str, Path)) else source.read()
+    raw = (
+        Path(source).read_bytes() if isinstance(source, (str, Path)) else source.read()
+    )
     text = raw.decode("utf-8-sig")
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
@@ -111,7 +113,7 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else str(value)
 
 
-# --- parsing one row -------------------------------------------------------------------
+# --- parsing one row ----------------------------------------------------------------
 
 
 class _Parser:
@@ -148,7 +150,9 @@ class _Parser:
 
         parsed = ParsedResponse(row=number, nis_codes=[])
         nis_raw = _text(cells.get(self.nis_column, ""))
-        parsed.nis_codes = [n.strip() for n in nis_raw.split(LIST_SEPARATOR) if n.strip()]
+        parsed.nis_codes = [
+            n.strip() for n in nis_raw.split(LIST_SEPARATOR) if n.strip()
+        ]
         if not parsed.nis_codes:
             err(self.nis_column, _("geen NIS-code ingevuld"))
         parsed.function = unneutralise(_text(cells.get("respondent_function", "")))
@@ -211,7 +215,7 @@ class _Parser:
             parsed.answers[q.code] = text
 
     def _check_values(self, parsed: ParsedResponse, err) -> None:
-        """Shape rules of the instrument (min/max, exclusive options...) per question."""
+        """The instrument's value rules (min/max, exclusive options...) per question."""
         # All-zero option columns mean "not answered", as the export writes them.
         parsed.answers = {
             code: value
@@ -275,13 +279,15 @@ def _number(raw: Any) -> int | float:
 def _datetime(raw: Any) -> datetime | None:
     if raw in ("", None):
         return None
-    value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw).strip())
+    value = (
+        raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw).strip())
+    )
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
 
 
-# --- the service -----------------------------------------------------------------------
+# --- the service --------------------------------------------------------------------
 
 
 def _grouped(parser: _Parser, rows, errors) -> Iterator[ParsedResponse]:
@@ -311,7 +317,9 @@ def _check_coverage(parser: _Parser, parsed: list[ParsedResponse], errors) -> No
         for nis in item.nis_codes:
             if nis not in parser.known_nis:
                 errors.append(
-                    RowError(item.row, parser.nis_column, _("onbekende NIS-code '%s'") % nis)
+                    RowError(
+                        item.row, parser.nis_column, _("onbekende NIS-code '%s'") % nis
+                    )
                 )
             elif nis in parser.covered:
                 message = _("NIS-code %s heeft al een antwoord in deze bevraging") % nis
@@ -389,7 +397,9 @@ def _write(*, campaign: Campaign, parsed: list[ParsedResponse], now: datetime) -
             Response.objects.filter(pk=response.pk).update(started_at=item.started_at)
         links += [
             ResponseMunicipality(
-                response=response, campaign=campaign, municipality_id=municipality_ids[n]
+                response=response,
+                campaign=campaign,
+                municipality_id=municipality_ids[n],
             )
             for n in item.nis_codes
         ]

@@ -12,6 +12,7 @@ an edited template cannot reach models or settings.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -93,11 +94,16 @@ def render_string(source: str, context: dict, *, autoescape: bool) -> str:
 def render_mail(*, campaign: Campaign | None, kind: str, context: dict) -> tuple[str, str, str]:
     """Render (subject, text, html) for an EmailTemplateKind with placeholder values.
 
+    Campaign-level placeholders (campaign, sender, deadline, days_left) default from
+    the campaign; `context` supplies or overrides the rest (name, municipality, link).
+
     HTML is autoescaped; subject and text are not (they are not HTML). The HTML part is
     "" when the template has none.
     """
     subject_src, text_src, html_src = template_sources(campaign=campaign, kind=kind)
-    plain = {key: value for key, value in context.items() if _is_plain(value)}
+    defaults = mail_context(campaign=campaign, invitation=None) if campaign else {}
+    merged = {**defaults, **context}
+    plain = {key: value for key, value in merged.items() if _is_plain(value)}
     subject = render_string(subject_src, plain, autoescape=False)
     subject = " ".join(subject.split())  # a header must not contain newlines
     text = render_string(text_src, plain, autoescape=False).strip() + "\n"
@@ -182,10 +188,22 @@ def enqueue_deliveries(ids: Iterable[int]) -> None:
         return
 
     def _send() -> None:
+        from kombu.exceptions import OperationalError
+
         from responses.tasks import send_delivery_task
 
         for pk in ids:
-            send_delivery_task.delay(pk)
+            try:
+                send_delivery_task.delay(pk)
+            except OperationalError:
+                # Broker down: the rows stay PENDING and recover_deliveries() re-enqueues
+                # them on a later tick; failing here would turn a committed submit into
+                # an error page (tests/faults/test_redis_down.py).
+                logging.getLogger(__name__).warning(
+                    "broker unavailable; %d deliveries left PENDING for recovery",
+                    len(ids) - ids.index(pk),
+                )
+                break
 
     transaction.on_commit(_send)
 

@@ -154,14 +154,16 @@ def _is_due(
         return False
     if now < invited_at + timedelta(days=rule.first_after_days):
         return False
-    if hist.last_at and now < hist.last_at + timedelta(days=rule.min_days_between):
+    # At most one reminder a day, whatever the rule says: a double tick is a no-op.
+    spacing = timedelta(days=max(rule.min_days_between, 1))
+    if hist.last_at and now < hist.last_at + spacing:
         return False
     dates = _rule_dates(rule)
     if dates:
         # One reminder per fixed date that has passed.
         return sent_in_stream < sum(1 for d in dates if d <= today)
     last = hist.last_in_stream.get(stream)
-    interval = rule.interval_days or rule.min_days_between
+    interval = max(rule.interval_days or rule.min_days_between, 1)
     return last is None or now >= last + timedelta(days=interval)
 
 

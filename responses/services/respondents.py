@@ -13,7 +13,6 @@ from enum import StrEnum
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -119,11 +118,14 @@ def can_edit(
     if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.PAUSED):
         return False
     if campaign.status == CampaignStatus.CLOSED and (
-        response is None or response.status != ResponseStatus.SUBMITTED
+        response is None
+        or response.status != ResponseStatus.SUBMITTED
         or campaign.edit_until is None
     ):
         return False
-    return campaign.opens_at <= now < edit_deadline(campaign=campaign, response=response)
+    return (
+        campaign.opens_at <= now < edit_deadline(campaign=campaign, response=response)
+    )
 
 
 def contact_email(campaign: Campaign) -> str:
@@ -183,9 +185,13 @@ def start_response(
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         response = locked.response
         if response is None:
-            existing = ResponseMunicipality.objects.filter(
-                campaign=invitation.campaign, municipality=invitation.municipality
-            ).select_related("response").first()
+            existing = (
+                ResponseMunicipality.objects.filter(
+                    campaign=invitation.campaign, municipality=invitation.municipality
+                )
+                .select_related("response")
+                .first()
+            )
             if existing is not None:
                 response = existing.response
                 result.joined_existing = True
@@ -202,8 +208,11 @@ def start_response(
         response.is_coordinator = is_coordinator or response.is_coordinator
         response.save(
             update_fields=[
-                "respondent_name", "respondent_email", "respondent_function",
-                "is_coordinator", "updated_at",
+                "respondent_name",
+                "respondent_email",
+                "respondent_function",
+                "is_coordinator",
+                "updated_at",
             ]
         )
     result.response = response
@@ -213,9 +222,12 @@ def start_response(
         _cover(response=response, municipality=municipality, result=result)
     if is_coordinator:
         keep = {m.pk for m in targets} | {own.pk}
-        stale = ResponseMunicipality.objects.filter(response=response).exclude(
-            municipality_id__in=keep
-        ).exclude(municipality=own).select_related("municipality")
+        stale = (
+            ResponseMunicipality.objects.filter(response=response)
+            .exclude(municipality_id__in=keep)
+            .exclude(municipality=own)
+            .select_related("municipality")
+        )
         for row in stale:
             # Besturen reached through another chain member's invitation stay covered.
             if response.invitations.filter(municipality=row.municipality).exists():
@@ -225,7 +237,9 @@ def start_response(
     return result
 
 
-def _cover(*, response: Response, municipality: Municipality, result: StartResult) -> None:
+def _cover(
+    *, response: Response, municipality: Municipality, result: StartResult
+) -> None:
     if ResponseMunicipality.objects.filter(
         response=response, municipality=municipality
     ).exists():

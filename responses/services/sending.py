@@ -95,7 +95,7 @@ def send_delivery(*, delivery_id: int, now: datetime | None = None) -> Outcome:
     try:
         smtp.deliver(message, mark_sent=mark_sent)
     except smtp.SmtpPermanentError as exc:
-        _fail_permanently(delivery, str(exc))
+        _fail_permanently(delivery, str(exc), bad_address=exc.recipient_refused)
         return Outcome("failed", str(exc))
     except smtp.SmtpTemporaryError as exc:
         if getattr(exc, "after_commit", False):
@@ -159,12 +159,14 @@ def _finish(
     )
 
 
-def _fail_permanently(delivery: Delivery, reason: str) -> None:
+def _fail_permanently(delivery: Delivery, reason: str, *, bad_address: bool) -> None:
     # The commit point may already have marked the row SENT when the server refused
     # at the end of data, hence SENT is an accepted starting state here.
     Delivery.objects.filter(
         pk=delivery.pk, status__in=[DeliveryStatus.SENDING, DeliveryStatus.SENT]
     ).update(status=DeliveryStatus.FAILED, last_error=reason[:2000], sent_at=None)
+    if not bad_address:
+        return
     Contact.objects.filter(email__iexact=delivery.email).update(
         email_bad=True, email_bad_reason=reason[:500]
     )

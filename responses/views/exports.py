@@ -26,28 +26,36 @@ CONTENT_TYPES = {
 
 class ExportForm(forms.Form):
     format = forms.ChoiceField(
-        label=_("Formaat"), choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")],
-        initial="csv", required=False,
+        label=_("Formaat"),
+        choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")],
+        initial="csv",
+        required=False,
     )
     layout = forms.ChoiceField(
         label=_("Eén rij per"),
         choices=[("response", _("respons")), ("bestuur", _("bestuur"))],
-        initial="response", required=False,
+        initial="response",
+        required=False,
     )
     labels = forms.BooleanField(label=_("Labels in plaats van codes"), required=False)
     delimiter = forms.ChoiceField(
         label=_("Scheidingsteken (CSV)"),
         choices=[(";", _("puntkomma (Excel België)")), (",", _("komma"))],
-        initial=";", required=False,
+        initial=";",
+        required=False,
     )
     status = forms.MultipleChoiceField(
-        label=_("Status"), choices=ResponseStatus.choices, required=False,
+        label=_("Status"),
+        choices=ResponseStatus.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     province = forms.CharField(label=_("Provincie (naam of NIS)"), required=False)
     cluster = forms.CharField(label=_("Belfius-cluster (bv. V3)"), required=False)
     cluster_type = forms.MultipleChoiceField(
-        label=_("Clustertype"), choices=ClusterType.choices, required=False,
+        label=_("Clustertype"),
+        choices=ClusterType.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -83,22 +91,31 @@ def download_export(request: HttpRequest, slug: str):
     form = ExportForm(request.GET)
     if not form.is_valid():
         return render(
-            request, "responses/exports/export_form.html",
-            {"campaign": campaign, "form": form}, status=400,
+            request,
+            "responses/exports/export_form.html",
+            {"campaign": campaign, "form": form},
+            status=400,
         )
     fmt = form.cleaned_data["format"] or "csv"
     layout = form.cleaned_data["layout"] or "response"
     filters = form.filters()
     rows = exports.export_rows(
-        campaign=campaign, layout=layout, labels=form.cleaned_data["labels"],
+        campaign=campaign,
+        layout=layout,
+        labels=form.cleaned_data["labels"],
         filters=filters,
     )
     user = request.user
 
     def log(count: int) -> None:
         exports.log_export(
-            user=user, campaign=campaign, fmt=fmt, layout=layout, filters=filters,
-            rows=count, source="view",
+            user=user,
+            campaign=campaign,
+            fmt=fmt,
+            layout=layout,
+            filters=filters,
+            rows=count,
+            source="view",
         )
 
     filename = _filename(campaign, layout, fmt)

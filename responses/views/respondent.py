@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from responses.forms import ForwardForm, RespondentForm, SectionForm
+from responses.forms import ForwardForm, RespondentForm, SectionForm, field_name
 from responses.models import Invitation, ResponseStatus
 from responses.queries.responses import (
     covered_by_others,
@@ -38,6 +38,7 @@ from responses.services.answers import (
     reopen_response,
     save_answers,
     submit_response,
+    sync_municipality_answers,
 )
 from responses.services.respondents import (
     CampaignPhase,
@@ -52,18 +53,28 @@ from responses.services.respondents import (
     start_response,
 )
 from surveys import branching
+from surveys.branching import DEFAULT_MAX_LENGTH
 from surveys.queries import instrument_spec
 
 LINK_PAGES = {
-    LinkState.UNKNOWN: (404, "Deze link is onbekend",
-                        "We vinden geen uitnodiging bij deze link. Controleer of u de "
-                        "volledige link uit uw uitnodigingsmail gebruikte."),
-    LinkState.REVOKED: (410, "Deze link is niet meer geldig",
-                        "Deze persoonlijke link werd ingetrokken of vervangen. Gebruik de "
-                        "link uit uw meest recente mail of vraag een nieuwe link aan."),
-    LinkState.RATE_LIMITED: (429, "Te veel pogingen",
-                             "Er werden vanaf uw netwerk te veel ongeldige links geopend. "
-                             "Probeer het over enkele minuten opnieuw."),
+    LinkState.UNKNOWN: (
+        404,
+        "Deze link is onbekend",
+        "We vinden geen uitnodiging bij deze link. Controleer of u de "
+        "volledige link uit uw uitnodigingsmail gebruikte.",
+    ),
+    LinkState.REVOKED: (
+        410,
+        "Deze link is niet meer geldig",
+        "Deze persoonlijke link werd ingetrokken of vervangen. Gebruik de "
+        "link uit uw meest recente mail of vraag een nieuwe link aan.",
+    ),
+    LinkState.RATE_LIMITED: (
+        429,
+        "Te veel pogingen",
+        "Er werden vanaf uw netwerk te veel ongeldige links geopend. "
+        "Probeer het over enkele minuten opnieuw.",
+    ),
 }
 
 
@@ -80,8 +91,10 @@ def with_invitation(view):
         if lookup.state != LinkState.OK:
             status, title, text = LINK_PAGES[lookup.state]
             return render(
-                request, "responses/respondent/link_invalid.html",
-                {"title": _(title), "text": _(text)}, status=status,
+                request,
+                "responses/respondent/link_invalid.html",
+                {"title": _(title), "text": _(text)},
+                status=status,
             )
         invitation = lookup.invitation
         if request.method == "GET":
@@ -134,7 +147,11 @@ def _resume_url(invitation, token, spec, answers) -> str:
     section = response.current_section
     if section not in spec.sections:
         section = branching.next_section(spec, answers, None)
-    return _url("answer-section", token, section=section) if section else _url("review-response", token)
+    return (
+        _url("answer-section", token, section=section)
+        if section
+        else _url("review-response", token)
+    )
 
 
 @with_invitation
@@ -158,7 +175,8 @@ def start(request, invitation, token):
         "existing_response": existing,
         "resume_url": _resume_url(invitation, token, spec, stored.values),
         "besturen": [m.municipality for m in invitation.response.represented.all()]
-        if invitation.response else [],
+        if invitation.response
+        else [],
     }
     return render(request, "responses/respondent/start.html", context)
 
@@ -172,7 +190,9 @@ def choose_municipalities(request, invitation, token):
     response = invitation.response
     editable = can_edit(campaign=invitation.campaign, response=response)
     covered = covered_by_others(campaign=invitation.campaign, response=response)
-    municipalities = list(current_municipalities().exclude(pk=invitation.municipality_id))
+    municipalities = list(
+        current_municipalities().exclude(pk=invitation.municipality_id)
+    )
     choices = [(m.nis_code, m.name) for m in municipalities]
     if response is not None:
         initial = {
@@ -181,22 +201,26 @@ def choose_municipalities(request, invitation, token):
             "respondent_function": response.respondent_function or invitation.function,
             "is_coordinator": response.is_coordinator,
             "municipalities": list(
-                response.represented.exclude(municipality=invitation.municipality)
-                .values_list("municipality__nis_code", flat=True)
+                response.represented.exclude(
+                    municipality=invitation.municipality
+                ).values_list("municipality__nis_code", flat=True)
             ),
         }
     else:
         initial = {
             "respondent_name": invitation.name,
             "respondent_email": invitation.email,
-            "respondent_function": invitation.function,
+            "respondent_function": invitation.function
+            or (_("Burgemeester") if invitation.kind == "mayor" else ""),
             "is_coordinator": invitation.kind == "coordinator",
         }
     form = RespondentForm(
         request.POST or None, initial=initial, municipality_choices=choices
     )
     if request.method == "POST" and not editable:
-        messages.error(request, _("De termijn om deze vragenlijst te wijzigen is verstreken."))
+        messages.error(
+            request, _("De termijn om deze vragenlijst te wijzigen is verstreken.")
+        )
         return redirect(_url("respondent-start", token))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -213,13 +237,18 @@ def choose_municipalities(request, invitation, token):
                 form.add_error("municipalities", error)
         else:
             _report_start(request, result)
+            sync_municipality_answers(response=result.response, invitation=invitation)
             spec = instrument_spec(invitation.campaign.instrument)
             stored = stored_answers(response=result.response)
             return redirect(_resume_url(invitation, token, spec, stored.values))
     selected = set(form["municipalities"].value() or [])
     picker = [
-        {"nis": m.nis_code, "name": m.name, "covered": m.nis_code in covered,
-         "checked": m.nis_code in selected}
+        {
+            "nis": m.nis_code,
+            "name": m.name,
+            "covered": m.nis_code in covered,
+            "checked": m.nis_code in selected,
+        }
         for m in municipalities
     ]
     context = _base_context(invitation, token) | {
@@ -233,20 +262,29 @@ def choose_municipalities(request, invitation, token):
 
 def _report_start(request, result) -> None:
     if result.joined_existing:
-        messages.info(request, _(
-            "Voor uw bestuur was de vragenlijst al gestart door een collega. U vult "
-            "verder aan in dezelfde vragenlijst."
-        ))
+        messages.info(
+            request,
+            _(
+                "Voor uw bestuur was de vragenlijst al gestart door een collega. U vult "
+                "verder aan in dezelfde vragenlijst."
+            ),
+        )
     if result.added and len(result.added) > 1:
         names = ", ".join(m.name for m in result.added)
         messages.success(request, _("U vult de vragenlijst in voor: %s.") % names)
     for municipality in result.already_covered:
-        messages.warning(request, _(
-            "%(name)s is al vertegenwoordigd door een andere respondent en werd niet "
-            "toegevoegd. Neem contact op met VVSG als dit niet klopt."
-        ) % {"name": municipality.name})
+        messages.warning(
+            request,
+            _(
+                "%(name)s is al vertegenwoordigd door een andere respondent en werd niet "
+                "toegevoegd. Neem contact op met VVSG als dit niet klopt."
+            )
+            % {"name": municipality.name},
+        )
     for municipality in result.removed:
-        messages.info(request, _("%s werd verwijderd uit uw besturen.") % municipality.name)
+        messages.info(
+            request, _("%s werd verwijderd uit uw besturen.") % municipality.name
+        )
 
 
 def _summary_from_form(form) -> list[dict]:
@@ -286,30 +324,64 @@ def _municipality_choices(spec, section):
     return ()
 
 
-def _blocks(spec, section, form, stored, visibility, help_texts, conflicts=None, errors=None):
+def _blocks(
+    spec, section, form, stored, visibility, help_texts, conflicts=None, errors=None
+):
     """What the section template renders per question."""
     conflicts, errors = conflicts or {}, errors or {}
     blocks = []
     for question in spec.in_section(section):
         conflict = conflicts.get(question.code)
-        block_errors = (form.errors_for(question) if form.is_bound else []) + errors.get(
-            question.code, []
+        block_errors = (
+            form.errors_for(question) if form.is_bound else []
+        ) + errors.get(question.code, [])
+        blocks.append(
+            {
+                "q": question,
+                "hidden": question.code not in visibility.visible,
+                "rows": visibility.rows.get(question.code, ()),
+                "required": question.required,
+                "errors": block_errors,
+                "conflict": conflict,
+                "their_lines": display_value(
+                    question, conflict.their_value, conflict.their_other_text
+                )
+                if conflict
+                else [],
+                "revision": conflict.their_revision
+                if conflict
+                else stored.revisions.get(question.code, 0),
+                "help_text": help_texts.get(question.code, ""),
+            "besturen_lines": display_value(question, stored.values.get(question.code))
+            if question.type == "municipalities"
+            else [],
+                **_widgets(question, form, visibility),
+            }
         )
-        blocks.append({
-            "q": question,
-            "hidden": question.code not in visibility.visible,
-            "rows": visibility.rows.get(question.code, ()),
-            "required": question.required,
-            "errors": block_errors,
-            "conflict": conflict,
-            "their_lines": display_value(
-                question, conflict.their_value, conflict.their_other_text
-            ) if conflict else [],
-            "revision": conflict.their_revision if conflict else stored.revisions.get(question.code, 0),
-            "help_text": help_texts.get(question.code, ""),
-            "form": form,
-        })
     return blocks
+
+
+def _widgets(question, form, visibility) -> dict:
+    """Bound fields of one question for the hand-written Bootstrap markup."""
+    name = field_name(question.code)
+    other = next((o.code for o in question.options if o.is_other), "")
+    visible_rows = set(visibility.rows.get(question.code, ()))
+    return {
+        "field": form[name] if name in form.fields else None,
+        "other": form[field_name(question.code, "other")] if other else None,
+        "other_code": other,
+        "exclusive": [o.code for o in question.options if o.exclusive],
+        "max_length": question.settings.get("max_length", DEFAULT_MAX_LENGTH),
+        "matrix": [
+            {
+                "code": row.code,
+                "label": row.label,
+                "field": form[field_name(question.code, f"r-{row.code}")],
+                "hidden": row.code not in visible_rows,
+            }
+            for row in question.rows
+        ],
+    }
 
 
 def _section_context(invitation, token, spec, section, form, stored, **extra):
@@ -317,39 +389,74 @@ def _section_context(invitation, token, spec, section, form, stored, **extra):
     done, total = branching.progress(spec, stored.values)
     titles = section_titles(instrument=invitation.campaign.instrument)
     help_texts = dict(
-        invitation.campaign.instrument.questions.filter(section__code=section)
-        .values_list("code", "help_text")
+        invitation.campaign.instrument.questions.filter(
+            section__code=section
+        ).values_list("code", "help_text")
     )
-    blocks = _blocks(spec, section, form, stored, visibility, help_texts,
-                     extra.pop("conflicts", None), extra.pop("errors", None))
-    shown = [s for s in spec.sections if any(
-        q.code in visibility.visible for q in spec.in_section(s))]
+    blocks = _blocks(
+        spec,
+        section,
+        form,
+        stored,
+        visibility,
+        help_texts,
+        extra.pop("conflicts", None),
+        extra.pop("errors", None),
+    )
+    shown = [
+        s
+        for s in spec.sections
+        if any(q.code in visibility.visible for q in spec.in_section(s))
+    ]
     summary = [
-        {"anchor": f"q-{b['q'].code}", "label": f"{b['q'].number}. {b['q'].text}", "message": m}
-        for b in blocks for m in b["errors"]
+        {
+            "anchor": f"q-{b['q'].code}",
+            "label": f"{b['q'].number}. {b['q'].text}",
+            "message": m,
+        }
+        for b in blocks
+        for m in b["errors"]
     ] + [
-        {"anchor": f"q-{b['q'].code}", "label": f"{b['q'].number}. {b['q'].text}",
-         "message": _("Deze vraag werd intussen gewijzigd door %s.") % b["conflict"].by_name}
-        for b in blocks if b["conflict"]
+        {
+            "anchor": f"q-{b['q'].code}",
+            "label": f"{b['q'].number}. {b['q'].text}",
+            "message": _("Deze vraag werd intussen gewijzigd door %s.")
+            % b["conflict"].by_name,
+        }
+        for b in blocks
+        if b["conflict"]
     ]
     if form.is_bound and form.non_field_errors():
-        summary += [{"anchor": "main", "label": "", "message": m} for m in form.non_field_errors()]
-    return _base_context(invitation, token) | {
-        "spec": spec,
-        "section": section,
-        "section_title": titles.get(section, section),
-        "section_intro": section_intros(instrument=invitation.campaign.instrument).get(section, ""),
-        "blocks": blocks,
-        "form": form,
-        "done": done,
-        "total": total,
-        "percent": round(100 * done / total) if total else 0,
-        "steps": [{"code": s, "title": titles.get(s, s), "current": s == section} for s in shown],
-        "step_number": shown.index(section) + 1 if section in shown else 0,
-        "previous": branching.previous_section(spec, stored.values, section),
-        "next": branching.next_section(spec, stored.values, section),
-        "error_summary": summary,
-    } | extra
+        summary += [
+            {"anchor": "main", "label": "", "message": m}
+            for m in form.non_field_errors()
+        ]
+    return (
+        _base_context(invitation, token)
+        | {
+            "spec": spec,
+            "section": section,
+            "section_title": titles.get(section, section),
+            "section_intro": section_intros(
+                instrument=invitation.campaign.instrument
+            ).get(section, ""),
+            "blocks": blocks,
+            "form": form,
+            "section_url": _url("answer-section", token, section=section),
+            "done": done,
+            "total": total,
+            "percent": round(100 * done / total) if total else 0,
+            "steps": [
+                {"code": s, "title": titles.get(s, s), "current": s == section}
+                for s in shown
+            ],
+            "step_number": shown.index(section) + 1 if section in shown else 0,
+            "previous": branching.previous_section(spec, stored.values, section),
+            "next": branching.next_section(spec, stored.values, section),
+            "error_summary": summary,
+        }
+        | extra
+    )
 
 
 @with_invitation
@@ -364,13 +471,18 @@ def answer_section(request, invitation, token, section):
     stored = stored_answers(response=response)
     questions = spec.in_section(section)
     form_kwargs = {
-        "questions": questions, "revisions": stored.revisions, "values": stored.values,
-        "others": stored.others, "municipality_choices": _municipality_choices(spec, section),
+        "questions": questions,
+        "revisions": stored.revisions,
+        "values": stored.values,
+        "others": stored.others,
+        "municipality_choices": _municipality_choices(spec, section),
     }
     editable = can_edit(campaign=invitation.campaign, response=response)
     if request.method == "GET" or not editable:
         if request.method == "POST":
-            messages.error(request, _("De termijn om deze vragenlijst te wijzigen is verstreken."))
+            messages.error(
+                request, _("De termijn om deze vragenlijst te wijzigen is verstreken.")
+            )
         if editable and response.current_section != section:
             remember_section(response=response, section=section)
         form = SectionForm(**form_kwargs)
@@ -380,12 +492,20 @@ def answer_section(request, invitation, token, section):
     form = SectionForm(request.POST, **form_kwargs)
     form.is_valid()
     visible_before = branching.evaluate(spec, stored.values).visible
-    result = save_answers(response=response, invitation=invitation, answers=form.submitted())
+    result = save_answers(
+        response=response, invitation=invitation, answers=form.submitted()
+    )
     stored = result.stored
     if form.errors or form.question_errors or not result.ok:
         context = _section_context(
-            invitation, token, spec, section, form, stored,
-            conflicts=result.conflicts, errors=result.errors,
+            invitation,
+            token,
+            spec,
+            section,
+            form,
+            stored,
+            conflicts=result.conflicts,
+            errors=result.errors,
         )
         return render(request, "responses/respondent/section.html", context, status=200)
     action = request.POST.get("action", "next")
@@ -393,8 +513,12 @@ def answer_section(request, invitation, token, section):
     appeared = (result.visibility.visible - visible_before) & section_codes
     if appeared and action == "next":
         # Without JavaScript, follow-up questions on this page show up only now.
-        messages.info(request, _("Op basis van uw antwoord verschenen bijkomende vragen."))
-        return redirect(_url("answer-section", token, section=section) + f"#q-{sorted(appeared)[0]}")
+        messages.info(
+            request, _("Op basis van uw antwoord verschenen bijkomende vragen.")
+        )
+        return redirect(
+            _url("answer-section", token, section=section) + f"#q-{sorted(appeared)[0]}"
+        )
     if action == "later":
         return redirect(_url("view-saved", token))
     if action == "prev":
@@ -414,9 +538,12 @@ def answer_section(request, invitation, token, section):
 def autosave(request, invitation, token, section):
     """htmx: save one question; answer with its feedback fragment and the visibility."""
     response = invitation.response
-    if response is None or not can_edit(campaign=invitation.campaign, response=response):
+    if response is None or not can_edit(
+        campaign=invitation.campaign, response=response
+    ):
         return HttpResponse(
-            _("Niet opgeslagen: de vragenlijst kan niet meer gewijzigd worden."), status=403
+            _("Niet opgeslagen: de vragenlijst kan niet meer gewijzigd worden."),
+            status=403,
         )
     spec = instrument_spec(invitation.campaign.instrument)
     _section_or_404(spec, section)
@@ -427,41 +554,65 @@ def autosave(request, invitation, token, section):
     question = spec.question(code)
     stored = stored_answers(response=response)
     form = SectionForm(
-        request.POST, questions=(question,), known_codes=section_codes,
-        revisions=stored.revisions, municipality_choices=_municipality_choices(spec, section),
+        request.POST,
+        questions=(question,),
+        known_codes=section_codes,
+        revisions=stored.revisions,
+        municipality_choices=_municipality_choices(spec, section),
     )
     form.is_valid()
     errors = form.errors_for(question)
     conflict = None
     if not errors:
-        result = save_answers(response=response, invitation=invitation, answers=form.submitted())
+        result = save_answers(
+            response=response, invitation=invitation, answers=form.submitted()
+        )
         errors = result.errors.get(code, [])
         conflict = result.conflicts.get(code)
         stored = result.stored
         if code in result.ignored:
-            errors = [_("Deze vraag is niet van toepassing op basis van uw eerdere antwoorden.")]
+            errors = [
+                _(
+                    "Deze vraag is niet van toepassing op basis van uw eerdere antwoorden."
+                )
+            ]
     visibility = branching.evaluate(spec, stored.values)
     done, total = branching.progress(spec, stored.values)
     context = _base_context(invitation, token) | {
         "b": {
-            "q": question, "errors": errors, "conflict": conflict,
-            "their_lines": display_value(question, conflict.their_value, conflict.their_other_text)
-            if conflict else [],
-            "revision": conflict.their_revision if conflict else stored.revisions.get(code, 0),
+            "q": question,
+            "errors": errors,
+            "conflict": conflict,
+            "their_lines": display_value(
+                question, conflict.their_value, conflict.their_other_text
+            )
+            if conflict
+            else [],
+            "revision": conflict.their_revision
+            if conflict
+            else stored.revisions.get(code, 0),
         },
         "saved_at": timezone.localtime(),
-        "done": done, "total": total,
+        "done": done,
+        "total": total,
         "percent": round(100 * done / total) if total else 0,
         "section": section,
+        "section_url": _url("answer-section", token, section=section),
         "oob": True,
     }
     reply = render(request, "responses/respondent/_autosave.html", context)
-    reply["HX-Trigger"] = json.dumps({"surveyVisibility": {
-        "visible": sorted(c for c in section_codes if c in visibility.visible),
-        "rows": {c: list(r) for c, r in visibility.rows.items() if c in section_codes},
-        "invalid": bool(errors or conflict),
-        "question": code,
-    }})
+    reply["HX-Trigger"] = json.dumps(
+        {
+            "surveyVisibility": {
+                "visible": sorted(c for c in section_codes if c in visibility.visible),
+                "rows": {
+                    c: list(r) for c, r in visibility.rows.items() if c in section_codes
+                },
+                "invalid": bool(errors or conflict),
+                "question": code,
+            }
+        }
+    )
     return reply
 
 
@@ -469,7 +620,9 @@ def autosave(request, invitation, token, section):
 def saved(request, invitation, token):
     if blocked := _questionnaire_gate(request, invitation, token):
         return blocked
-    return render(request, "responses/respondent/saved.html", _base_context(invitation, token))
+    return render(
+        request, "responses/respondent/saved.html", _base_context(invitation, token)
+    )
 
 
 # --- review, submit, confirmation ------------------------------------------------------
@@ -479,20 +632,36 @@ def _review_context(invitation, token, errors=None):
     spec = instrument_spec(invitation.campaign.instrument)
     stored = stored_answers(response=invitation.response)
     visibility = branching.evaluate(spec, stored.values)
-    missing = missing_answers(response=invitation.response) if errors is None else errors
+    missing = (
+        missing_answers(response=invitation.response) if errors is None else errors
+    )
     sections = review_sections(
-        spec=spec, titles=section_titles(instrument=invitation.campaign.instrument),
-        visible=branching.visible_answers(spec, stored.values), others=stored.others,
-        visible_codes=visibility.visible, required_codes=visibility.required, errors=missing,
+        spec=spec,
+        titles=section_titles(instrument=invitation.campaign.instrument),
+        visible=branching.visible_answers(spec, stored.values),
+        others=stored.others,
+        visible_codes=visibility.visible,
+        required_codes=visibility.required,
+        errors=missing,
     )
     done, total = branching.progress(spec, stored.values)
     summary = [
-        {"anchor": f"r-{item.code}", "label": f"{item.number}. {item.text}", "message": m}
-        for s in sections for item in s.items for m in item.errors
+        {
+            "anchor": f"r-{item.code}",
+            "label": f"{item.number}. {item.text}",
+            "message": m,
+        }
+        for s in sections
+        for item in s.items
+        for m in item.errors
     ]
     return _base_context(invitation, token) | {
-        "sections": sections, "missing": missing, "error_summary": summary,
-        "done": done, "total": total, "percent": round(100 * done / total) if total else 0,
+        "sections": sections,
+        "missing": missing,
+        "error_summary": summary,
+        "done": done,
+        "total": total,
+        "percent": round(100 * done / total) if total else 0,
         "besturen": [m.municipality for m in invitation.response.represented.all()],
     }
 
@@ -527,7 +696,11 @@ def confirmation(request, invitation, token):
         return blocked
     if invitation.response.status != ResponseStatus.SUBMITTED:
         return redirect(_url("review-response", token))
-    return render(request, "responses/respondent/confirmation.html", _base_context(invitation, token))
+    return render(
+        request,
+        "responses/respondent/confirmation.html",
+        _base_context(invitation, token),
+    )
 
 
 @with_invitation
@@ -536,9 +709,13 @@ def reopen(request, invitation, token):
     if blocked := _questionnaire_gate(request, invitation, token):
         return blocked
     if not reopen_response(response=invitation.response):
-        messages.error(request, _("De termijn om deze vragenlijst te wijzigen is verstreken."))
+        messages.error(
+            request, _("De termijn om deze vragenlijst te wijzigen is verstreken.")
+        )
         return redirect(_url("review-response", token))
-    return redirect(_url("answer-section", token, section=invitation.response.current_section))
+    return redirect(
+        _url("answer-section", token, section=invitation.response.current_section)
+    )
 
 
 # --- forwarding ------------------------------------------------------------------------
@@ -553,29 +730,42 @@ def forward(request, invitation, token):
     form = ForwardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = forward_invitation(
-            invitation=invitation, name=form.cleaned_data["name"],
-            email=form.cleaned_data["email"], function=form.cleaned_data["function"],
+            invitation=invitation,
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+            function=form.cleaned_data["function"],
         )
-        messages.success(request, _(
-            "We stuurden een persoonlijke link naar %(name)s (%(email)s). Uw collega vult "
-            "dezelfde vragenlijst aan; elk antwoord onthoudt wie het gaf."
-        ) % {"name": result.invitation.name, "email": result.invitation.email})
+        messages.success(
+            request,
+            _(
+                "We stuurden een persoonlijke link naar %(name)s (%(email)s). Uw collega vult "
+                "dezelfde vragenlijst aan; elk antwoord onthoudt wie het gaf."
+            )
+            % {"name": result.invitation.name, "email": result.invitation.email},
+        )
         return redirect(_url("forward-invitation", token))
     people = Invitation.objects.filter(
-        campaign=invitation.campaign, municipality=invitation.municipality,
+        campaign=invitation.campaign,
+        municipality=invitation.municipality,
         revoked_at__isnull=True,
     ).order_by("created_at")
     context = _base_context(invitation, token) | {
-        "form": form, "people": people, "error_summary": _summary_from_form(form),
+        "form": form,
+        "people": people,
+        "error_summary": _summary_from_form(form),
     }
     return render(request, "responses/respondent/forward.html", context)
 
 
 urlpatterns = [
     path("b/<str:token>/", start, name="respondent-start"),
-    path("b/<str:token>/besturen/", choose_municipalities, name="choose-municipalities"),
+    path(
+        "b/<str:token>/besturen/", choose_municipalities, name="choose-municipalities"
+    ),
     path("b/<str:token>/vragen/<slug:section>/", answer_section, name="answer-section"),
-    path("b/<str:token>/vragen/<slug:section>/opslaan/", autosave, name="autosave-answer"),
+    path(
+        "b/<str:token>/vragen/<slug:section>/opslaan/", autosave, name="autosave-answer"
+    ),
     path("b/<str:token>/bewaard/", saved, name="view-saved"),
     path("b/<str:token>/overzicht/", review, name="review-response"),
     path("b/<str:token>/indienen/", submit, name="submit-response"),

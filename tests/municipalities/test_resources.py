@@ -166,7 +166,9 @@ def test_municipality_resource_reports_errors_and_imports_nothing(reference_data
     result = resource.import_data(rows)
 
     assert row_errors(resource, result) == [
-        RowError(2, "nis_code", "Een NIS-code bestaat uit precies 5 cijfers."),
+        RowError(
+            2, "nis_code", "Ongeldige NIS-code '123456': verwacht precies 5 cijfers."
+        ),
         RowError(
             3, "cluster", "Onbekende clustercode 'V17': verwacht V1 tot en met V16."
         ),

@@ -100,7 +100,8 @@ def test_load_reference_data_clusters_use_vvsg_2024_wording(reference_data):
     )
     assert (v16.label, v16.type) == ("Kustgemeenten", "kust")
     assert Cluster.objects.get(code="V9").label == (
-        "Gemeenten in de stadsrand met economische aantrekking en toenemend aantal jongeren"
+        "Gemeenten in de stadsrand met economische aantrekking "
+        "en toenemend aantal jongeren"
     )
     assert set(Cluster.objects.values_list("type", flat=True)) == set(
         ClusterType.values

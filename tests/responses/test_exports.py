@@ -67,8 +67,12 @@ def world():
     gent_prov = make_province(nis_code="40000", name="Oost-Vlaanderen")
     v1 = make_cluster(number=201, code="V1", type=ClusterType.WOON)
     v9 = make_cluster(number=209, code="V9", type=ClusterType.STEDEN)
-    a = make_municipality(nis_code="11002", name="Antwerpen", province=antwerpen, cluster=v9)
-    b = make_municipality(nis_code="11004", name="Boechout", province=antwerpen, cluster=v1)
+    a = make_municipality(
+        nis_code="11002", name="Antwerpen", province=antwerpen, cluster=v9
+    )
+    b = make_municipality(
+        nis_code="11004", name="Boechout", province=antwerpen, cluster=v1
+    )
     g = make_municipality(nis_code="44021", name="Gent", province=gent_prov, cluster=v9)
     campaign = make_export_campaign()
     return campaign, a, b, g
@@ -163,8 +167,9 @@ def test_bestuur_layout_repeats_coordinator_per_municipality(world):
 
     rows = as_dicts(export_rows(campaign=campaign, layout="bestuur"))
 
-    assert next(export_rows(campaign=campaign, layout="bestuur"))[:14] == (
-        META_COLUMNS["bestuur"]
+    assert (
+        next(export_rows(campaign=campaign, layout="bestuur"))[:14]
+        == (META_COLUMNS["bestuur"])
     )
     assert [
         (r["response_id"], r["nis_code"], r["municipality"], r["province"],
@@ -188,7 +193,9 @@ def test_filters_status_province_cluster_and_type(world):
 
     def ids(layout="response", **filters):
         rows = as_dicts(
-            export_rows(campaign=campaign, layout=layout, filters=ExportFilters(**filters))
+            export_rows(
+                campaign=campaign, layout=layout, filters=ExportFilters(**filters)
+            )
         )
         return [(r["response_id"], r.get("nis_code")) for r in rows]
 
@@ -209,7 +216,7 @@ def test_other_campaigns_are_not_exported(world):
     assert list(export_rows(campaign=campaign))[1:] == []
 
 
-# --- injection and bytes --------------------------------------------------------------
+# --- injection and bytes ------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -236,7 +243,7 @@ def test_neutralise_prefixes_formula_text_and_round_trips(raw, cell):
 
 def _hostile(world):
     campaign, a, *_ = world
-    a.name = "=HYPERLINK(\"http://x\")"
+    a.name = '=HYPERLINK("http://x")'
     a.save()
     make_export_response(
         campaign=campaign,
@@ -255,7 +262,7 @@ def test_csv_cells_starting_with_formula_characters_are_neutralised(world):
     header, row = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     row = dict(zip(header, row, strict=True))
 
-    assert row["municipalities"] == "'=HYPERLINK(\"http://x\")"
+    assert row["municipalities"] == '\'=HYPERLINK("http://x")'
     assert row["respondent_function"] == "'-burgemeester"
     assert row["q4"] == "'@SUM(1+1)*cmd"
     assert row["q7__other"] == "'+shell"
@@ -272,7 +279,7 @@ def test_xlsx_formula_text_is_written_as_text_cells(world, tmp_path):
     cells = {name: sheet.cell(row=2, column=i + 1) for i, name in enumerate(header)}
 
     for name, value in [
-        ("municipalities", "'=HYPERLINK(\"http://x\")"),
+        ("municipalities", '\'=HYPERLINK("http://x")'),
         ("respondent_function", "'-burgemeester"),
         ("q4", "'@SUM(1+1)*cmd"),
         ("q7__other", "'+shell"),

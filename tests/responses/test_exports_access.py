@@ -47,7 +47,9 @@ def campaign():
 
 
 def parse_csv(content: bytes, delimiter: str = ";") -> list[list[str]]:
-    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=delimiter))
+    return list(
+        csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=delimiter)
+    )
 
 
 def download_url(campaign) -> str:
@@ -112,7 +114,10 @@ def test_download_xlsx_matches_csv_rows(client, campaign, tmp_path):
     path.write_bytes(b"".join(response.streaming_content))
     sheet = load_workbook(path).active
 
-    values = [[c if c is not None else "" for c in r] for r in sheet.iter_rows(values_only=True)]
+    values = [
+        [c if c is not None else "" for c in r]
+        for r in sheet.iter_rows(values_only=True)
+    ]
     expected = list(export_rows(campaign=campaign, labels=True))
     assert [r[0] for r in values] == [r[0] for r in expected]
     assert values[1][expected[0].index("q1")] == "Ja"
@@ -145,13 +150,15 @@ def test_command_writes_file_and_logs(campaign, tmp_path):
 def test_command_writes_xlsx(campaign, tmp_path):
     out = tmp_path / "export.xlsx"
 
-    call_command("export_responses", campaign.slug, "-o", str(out), stdout=io.StringIO())
+    call_command(
+        "export_responses", campaign.slug, "-o", str(out), stdout=io.StringIO()
+    )
 
     assert load_workbook(out).active.max_row == 4
     assert ExportLog.objects.get().format == "xlsx"
 
 
-# --- admin ----------------------------------------------------------------------------
+# --- admin --------------------------------------------------------------------------
 
 
 def _post_action(client, campaign, action: str):
@@ -196,7 +203,7 @@ def test_exportlog_admin_is_read_only(client, campaign):
     assert client.get("/admin/responses/exportlog/add/").status_code == 403
 
 
-# --- PostgreSQL ------------------------------------------------------------------------
+# --- PostgreSQL ---------------------------------------------------------------------
 
 
 def test_streaming_export_in_chunks_on_postgresql(postgres, client):

@@ -1,4 +1,4 @@
-"""manage.py export_responses <campaign-slug> -o file: the same export as the download."""
+"""manage.py export_responses <campaign-slug> -o file: the download, as a command."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=FORMATS, default=None)
         parser.add_argument("--layout", choices=LAYOUTS, default="response")
         parser.add_argument("--labels", action="store_true", help="option labels")
-        parser.add_argument("--delimiter", default=";", help="CSV delimiter (';' or ',')")
+        parser.add_argument(
+            "--delimiter", default=";", help="CSV delimiter (';' or ',')"
+        )
         for name in ("status", "province", "cluster", "cluster-type"):
             parser.add_argument(f"--{name}", action="append", default=[])
         parser.add_argument("-o", "--output", help="output file ('-' = stdout, CSV)")

@@ -1,0 +1,29 @@
+# Production image for web, Celery worker and Celery beat (one image, three commands).
+FROM python:3.12-slim
+
+# PYTHONPATH: settings.BASE_DIR must be the source tree (templates/, static/,
+# reference data), not the copy that `pip install .` puts in site-packages.
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONPATH=/app \
+    STATIC_ROOT=/app/staticfiles
+
+WORKDIR /app
+
+# A home directory for gunicorn's control socket (~/.gunicorn).
+RUN useradd --system --uid 10001 --create-home --home-dir /home/app \
+    --shell /usr/sbin/nologin app
+
+COPY . /app
+RUN pip install . \
+    && mkdir -p /app/staticfiles /app/var \
+    && chown -R app:app /app/staticfiles /app/var
+
+USER app
+
+EXPOSE 8000
+
+CMD ["gunicorn", "vvsg_survey.wsgi:application", "--bind", "0.0.0.0:8000", \
+     "--workers", "3", "--access-logfile", "-"]

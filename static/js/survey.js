@@ -1,0 +1,105 @@
+/* Respondent pages: progressive enhancement only. Every page works without this file.
+   The server decides visibility; this file applies what the autosave reply says. */
+(function () {
+  "use strict";
+
+  function applyVisibility(form, detail) {
+    var visible = new Set(detail.visible || []);
+    form.querySelectorAll("[data-question]").forEach(function (box) {
+      box.hidden = !visible.has(box.dataset.question);
+    });
+    Object.keys(detail.rows || {}).forEach(function (code) {
+      var rows = new Set(detail.rows[code]);
+      var box = form.querySelector('[data-question="' + CSS.escape(code) + '"]');
+      if (!box) return;
+      box.querySelectorAll("[data-row]").forEach(function (row) {
+        row.hidden = !rows.has(row.dataset.row);
+      });
+    });
+    if (detail.question) {
+      var box = form.querySelector('[data-question="' + CSS.escape(detail.question) + '"]');
+      if (box) {
+        box.classList.toggle("has-problem", !!detail.invalid);
+        box.querySelectorAll("input:not([type=hidden]), textarea, select").forEach(function (input) {
+          if (detail.invalid) input.setAttribute("aria-invalid", "true");
+          else input.removeAttribute("aria-invalid");
+        });
+      }
+    }
+  }
+
+  function exclusiveOptions(form) {
+    form.addEventListener("change", function (event) {
+      var input = event.target;
+      if (input.type !== "checkbox" || !input.checked) return;
+      var group = form.querySelectorAll('input[type=checkbox][name="' + CSS.escape(input.name) + '"]');
+      group.forEach(function (other) {
+        if (other === input) return;
+        if (input.hasAttribute("data-exclusive") || other.hasAttribute("data-exclusive")) {
+          other.checked = false;
+        }
+      });
+    }, true);
+  }
+
+  function otherInputs(form) {
+    // Typing in an "other, specify" box selects its option.
+    form.addEventListener("input", function (event) {
+      var input = event.target;
+      if (!input.classList.contains("other-input") || !input.value) return;
+      var option = input.closest(".option");
+      var choice = option && option.querySelector("input.form-check-input");
+      if (choice && !choice.checked) {
+        choice.checked = true;
+        choice.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+  }
+
+  function picker() {
+    var box = document.querySelector("[data-picker]");
+    var toggle = document.getElementById("id_is_coordinator");
+    if (!box) return;
+    if (toggle) {
+      var sync = function () { box.hidden = !toggle.checked; };
+      toggle.addEventListener("change", sync);
+      sync();
+    }
+    var filter = box.querySelector("[data-picker-filter]");
+    var count = box.querySelector("[data-picker-count]");
+    var items = Array.prototype.slice.call(box.querySelectorAll("li[data-name]"));
+    var update = function () {
+      var term = (filter.value || "").trim().toLowerCase();
+      var shown = 0;
+      items.forEach(function (li) {
+        var checked = li.querySelector("input:checked");
+        var match = !term || li.dataset.name.indexOf(term) !== -1 || checked;
+        li.hidden = !match;
+        if (match) shown += 1;
+      });
+      var chosen = box.querySelectorAll("input:checked").length;
+      count.textContent = term ? shown + " gemeenten gevonden, " + chosen + " gekozen." : chosen + " gekozen.";
+    };
+    filter.addEventListener("input", update);
+    box.addEventListener("change", update);
+    update();
+  }
+
+  function focusErrorSummary() {
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector(".section-form");
+    if (form) {
+      exclusiveOptions(form);
+      otherInputs(form);
+      document.body.addEventListener("surveyVisibility", function (event) {
+        applyVisibility(form, event.detail || {});
+      });
+    }
+    picker();
+    focusErrorSummary();
+  });
+})();

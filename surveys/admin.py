@@ -1,0 +1,143 @@
+"""Read-mostly admin: instruments are edited in their YAML file and loaded with
+`manage.py load_instrument`, so the admin only shows them and offers the codebook."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+
+from surveys.models import Instrument, MatrixRow, Option, Question, Section
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SectionInline(ReadOnlyInline):
+    model = Section
+    fields = ("order", "code", "title")
+    readonly_fields = fields
+
+
+class OptionInline(ReadOnlyInline):
+    model = Option
+    fields = ("order", "code", "label", "exclusive", "is_other")
+    readonly_fields = fields
+
+
+class MatrixRowInline(ReadOnlyInline):
+    model = MatrixRow
+    fields = ("order", "code", "label", "condition")
+    readonly_fields = fields
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "code",
+        "version",
+        "question_count",
+        "locked_at",
+        "codebook",
+    )
+    list_filter = ("code",)
+    search_fields = ("code", "title")
+    readonly_fields = (
+        "code",
+        "version",
+        "title",
+        "intro",
+        "privacy",
+        "definitions",
+        "source_sha256",
+        "locked_at",
+        "created_at",
+        "codebook",
+    )
+    inlines = (SectionInline,)
+    actions = ("download_codebook_csv", "download_codebook_json")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Users with view permission get Django's read-only change page.
+        return False
+
+    @admin.display(description="vragen")
+    def question_count(self, obj):
+        return obj.questions.count()
+
+    @admin.display(description="Codeboek downloaden")
+    def codebook(self, obj):
+        if obj.pk is None:
+            return "-"
+        return format_html(
+            '<a href="{}">CSV</a> · <a href="{}">CSV (;)</a> · <a href="{}">JSON</a>',
+            reverse("surveys:download-codebook", args=[obj.pk, "csv"]),
+            reverse("surveys:download-codebook", args=[obj.pk, "csv"])
+            + "?sep=semicolon",
+            reverse("surveys:download-codebook", args=[obj.pk, "json"]),
+        )
+
+    def _download(self, request, queryset, fmt):
+        if queryset.count() != 1:
+            self.message_user(request, "Kies precies één vragenlijst.", level="warning")
+            return None
+        url = reverse("surveys:download-codebook", args=[queryset.get().pk, fmt])
+        return HttpResponseRedirect(url)
+
+    @admin.action(description="Codeboek downloaden (CSV)")
+    def download_codebook_csv(self, request, queryset):
+        return self._download(request, queryset, "csv")
+
+    @admin.action(description="Codeboek downloaden (JSON)")
+    def download_codebook_json(self, request, queryset):
+        return self._download(request, queryset, "json")
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ("number", "code", "instrument", "section", "type", "required")
+    list_display_links = ("code",)
+    list_filter = ("instrument", "section__title", "type", "required", "reconstructed")
+    list_select_related = ("instrument", "section")
+    search_fields = ("code", "text")
+    ordering = ("instrument", "order")
+    readonly_fields = (
+        "instrument",
+        "section",
+        "code",
+        "number",
+        "order",
+        "type",
+        "text",
+        "help_text",
+        "required",
+        "condition",
+        "settings",
+        "source",
+        "reconstructed",
+    )
+    inlines = (OptionInline, MatrixRowInline)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Users with view permission get Django's read-only change page.
+        return False
