@@ -159,7 +159,7 @@ def load_demo(*, now: datetime | None = None, seed: int = 2026, links_path: Path
         .select_related("municipality")
         .order_by("municipality__name")
     )
-    links = [(inv.municipality.name, f"{settings.SITE_URL}{link_for(inv)}") for inv in invitations]
+    links = [(inv.municipality.name, link_for(inv)) for inv in invitations]
     if links_path is not None:
         links_path.parent.mkdir(parents=True, exist_ok=True)
         links_path.write_text(
@@ -177,7 +177,7 @@ def load_demo(*, now: datetime | None = None, seed: int = 2026, links_path: Path
 
 def _synthetic_wave(campaign, spec, rng: random.Random, *, year: int, share: float = 0.5) -> None:
     """Responses for a share of the municipalities valid in `year`, some by coordinators."""
-    from responses.models import Answer, Response, ResponseMunicipality, ResponseStatus
+    from responses.models import Answer, Invitation, Response, ResponseMunicipality, ResponseStatus
     from surveys.models import Question
 
     from municipalities.queries import municipalities_on
@@ -206,6 +206,10 @@ def _synthetic_wave(campaign, spec, rng: random.Random, *, year: int, share: flo
             is_coordinator=size > 1,
             submitted_at=None if partial else moment,
         )
+        # The first bestuur's mayor link opens this response, as if the mayor had answered.
+        Invitation.objects.filter(
+            campaign=campaign, municipality=group[0], revoked_at__isnull=True, response__isnull=True
+        ).update(response=response)
         ResponseMunicipality.objects.bulk_create(
             [ResponseMunicipality(response=response, campaign=campaign, municipality=m) for m in group]
         )

@@ -172,7 +172,7 @@ class _RowBuilder:
                     for r in q.rows
                 ]
             elif q.type == "municipalities":
-                out.append(LIST_SEPARATOR.join(value) if present else "")
+                out.append(LIST_SEPARATOR.join(map(str, value)) if present else "")
             else:  # text, number
                 out.append(value if present and value != "" else "")
             if self.other_codes[q.code] and q.type in ("single", "multiple"):
@@ -304,9 +304,16 @@ class _Echo:
 def stream_csv(rows: Iterable[list], *, delimiter: str = ";") -> Iterator[bytes]:
     """UTF-8 with BOM (Excel-BE), CRLF line ends, one encoded line at a time."""
     writer = csv.writer(_Echo(), delimiter=delimiter)
-    yield BOM.encode("utf-8")
-    for row in rows:
-        yield writer.writerow(row).encode("utf-8")
+    try:
+        yield BOM.encode("utf-8")
+        for row in rows:
+            yield writer.writerow(row).encode("utf-8")
+    finally:
+        # A client that stops reading closes this generator; close the source too,
+        # so its `counting` wrapper logs now rather than at garbage collection.
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
 
 
 def write_csv(rows: Iterable[list], out: IO[bytes], *, delimiter: str = ";") -> None:

@@ -261,7 +261,8 @@ class SectionForm(forms.Form):
                         field_name(q.code),
                         str(
                             _(
-                                "‘%(label)s’ kan niet samen met een ander antwoord gekozen worden."
+                                "‘%(label)s’ kan niet samen met een ander antwoord "
+                                "gekozen worden."
                             )
                         )
                         % {"label": exclusive[0].label},

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -75,16 +76,21 @@ class InstrumentAdmin(admin.ModelAdmin):
         # Users with view permission get Django's read-only change page.
         return False
 
-    @admin.display(description="vragen")
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_questions=Count("questions"))
+
+    @admin.display(description="vragen", ordering="n_questions")
     def question_count(self, obj):
-        return obj.questions.count()
+        return getattr(obj, "n_questions", None)
 
     @admin.display(description="Codeboek downloaden")
     def codebook(self, obj):
         if obj.pk is None:
             return "-"
         return format_html(
+            '<a href="{}">Bekijken</a> · '
             '<a href="{}">CSV</a> · <a href="{}">CSV (;)</a> · <a href="{}">JSON</a>',
+            reverse("surveys:instrument-detail", args=[obj.pk]),
             reverse("surveys:download-codebook", args=[obj.pk, "csv"]),
             reverse("surveys:download-codebook", args=[obj.pk, "csv"])
             + "?sep=semicolon",

@@ -73,12 +73,16 @@ class QuestionSpec:
 class InstrumentSpec:
     sections: tuple[str, ...]
     questions: tuple[QuestionSpec, ...]
+    # Lookup by code; exports evaluate thousands of answer sets against one spec.
+    _index: Mapping[str, QuestionSpec] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {q.code: q for q in self.questions})
 
     def question(self, code: str) -> QuestionSpec:
-        for q in self.questions:
-            if q.code == code:
-                return q
-        raise KeyError(code)
+        return self._index[code]
 
     def in_section(self, section: str) -> tuple[QuestionSpec, ...]:
         return tuple(q for q in self.questions if q.section == section)
@@ -141,8 +145,9 @@ def _holds(
         return False
     if "in" in condition:
         wanted = set(condition["in"])
-        if isinstance(value, list | tuple | set | frozenset):
-            return any(v in wanted for v in value)
+        if isinstance(value, list | tuple):
+            # Drafts may hold junk; only strings can match an option or NIS code.
+            return any(isinstance(v, str) and v in wanted for v in value)
         return isinstance(value, str) and value in wanted
     if "gte" in condition or "lte" in condition:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -162,6 +167,7 @@ def evaluate(spec: InstrumentSpec, answers: Mapping[str, Any]) -> Visibility:
     """
     visible_rows: dict[str, tuple[str, ...]] = {}
     required: set[str] = set()
+    matrices: set[str] = set()
     for q in spec.questions:
         if not _holds(q.condition, answers, visible_rows):
             continue
@@ -172,15 +178,14 @@ def evaluate(spec: InstrumentSpec, answers: Mapping[str, Any]) -> Visibility:
             )
             if not rows:
                 continue
+            matrices.add(q.code)
         visible_rows[q.code] = rows
         if q.required:
             required.add(q.code)
     return Visibility(
         visible=frozenset(visible_rows),
         required=frozenset(required),
-        rows={
-            c: r for c, r in visible_rows.items() if spec.question(c).type == "matrix"
-        },
+        rows={c: r for c, r in visible_rows.items() if c in matrices},
     )
 
 
@@ -265,7 +270,7 @@ def validate_value(
     `rows` (keyword, optional) restricts matrix cell checks to those visible rows;
     cells of hidden rows are kept in drafts and not checked.
     """
-    other_text = other_text or ""
+    other_text = other_text if isinstance(other_text, str) else ""
     t = question.type
     if t == "single":
         if not isinstance(value, str):

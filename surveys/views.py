@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from surveys.codebook import codebook_csv, codebook_filename, codebook_json
+from surveys.codebook import (
+    codebook_csv,
+    codebook_entries,
+    codebook_filename,
+    codebook_json,
+)
 from surveys.models import Instrument
 
 CONTENT_TYPES = {
@@ -31,3 +36,12 @@ def download_codebook(request, pk: int, fmt: str):
     filename = codebook_filename(instrument, fmt)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@require_GET
+@staff_member_required
+def instrument_detail(request, pk: int):
+    """Read-only overview of an instrument for staff: questions, options, conditions."""
+    instrument = get_object_or_404(Instrument, pk=pk)
+    context = {"instrument": instrument, "entries": codebook_entries(instrument)}
+    return render(request, "surveys/instrument_detail.html", context)

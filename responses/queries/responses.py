@@ -1,4 +1,4 @@
-"""Reads for the respondent flow: stored answers, covered besturen, the review listing."""
+"""Reads for the respondent flow: stored answers, covered besturen, review."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def response_for_municipality(
 
 
 def display_value(question, value: Any, other_text: str = "") -> list[str]:
-    """Readable lines for one answer (review page, conflict notice, confirmation mail)."""
+    """Readable lines for one answer (review, conflict notice, confirmation)."""
     if is_empty(value):
         return []
     labels = {option.code: option.label for option in question.options}
@@ -150,7 +150,7 @@ def review_sections(
     required_codes,
     errors: dict[str, list[str]],
 ) -> list[ReviewSection]:
-    """Every visible question grouped by section, with its answer or a 'missing' flag."""
+    """Every visible question grouped by section, with its answer or 'missing'."""
     sections = []
     for section in spec.sections:
         items = []

@@ -49,7 +49,7 @@ from surveys.queries import instrument_spec
 
 @dataclass(frozen=True)
 class Submitted:
-    """One posted answer: the value, its 'other' text and the revision it was based on."""
+    """One posted answer: value, 'other' text and the revision it was based on."""
 
     value: Any
     other_text: str = ""
@@ -390,4 +390,6 @@ def sync_municipality_answers(
     }
     if not answers:
         return None
-    return save_answers(response=response, invitation=invitation, answers=answers, now=now)
+    return save_answers(
+        response=response, invitation=invitation, answers=answers, now=now
+    )

@@ -138,7 +138,7 @@ def format_deadline(moment: datetime) -> str:
     return f"{date_format(local, 'j F Y')} om {local:%H:%M}"
 
 
-# --- choosing besturen -----------------------------------------------------------------
+# --- choosing besturen ----------------------------------------------------------------
 
 
 @dataclass
@@ -161,7 +161,7 @@ def start_response(
     extra_nis_codes: list[str],
     now: datetime | None = None,
 ) -> StartResult:
-    """Create (or update) the response of an invitation chain and the besturen it covers.
+    """Create or update the response of an invitation chain and its besturen.
 
     The invitation's own municipality is always covered. If another response already
     covers it (a colleague started first), this invitation joins that response instead
@@ -256,7 +256,7 @@ def _cover(
     result.added.append(municipality)
 
 
-# --- forwarding --------------------------------------------------------------------------
+# --- forwarding ----------------------------------------------------------------------
 
 
 @dataclass
@@ -293,7 +293,7 @@ def forward_invitation(
             .first()
         )
         if existing is not None:
-            # Same person, same bestuur: their link keeps working, they just get it again.
+            # Same person and bestuur: their link keeps working; mail it again.
             if existing.response_id is None:
                 existing.response = invitation.response
                 existing.save(update_fields=["response"])

@@ -20,6 +20,9 @@ placeholder on the reserved `.invalid` domain instead of "". Every update filter
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
@@ -118,7 +121,9 @@ def apply_retention(
     """
     now = now or timezone.now()
     days = settings.RETENTION_DAYS if days is None else days
-    campaign_ids = list(expired_campaigns(now=now, days=days).values_list("pk", flat=True))
+    campaign_ids = list(
+        expired_campaigns(now=now, days=days).values_list("pk", flat=True)
+    )
     targets = _targets(campaign_ids)
     if dry_run:
         counts = {name: qs.count() for name, qs in targets.items()}
@@ -162,3 +167,71 @@ def _clear_text(model, queryset) -> int:
     model.objects.filter(pk__in=text_ids).update(value=None, other_text="")
     model.objects.filter(pk__in=set(ids) - text_ids).update(other_text="")
     return len(ids)
+
+
+# --- pseudonymised exports --------------------------------------------------
+
+PSEUDONYM_PREFIX = "p-"
+IDENTIFYING_COLUMNS = ("respondent_name", "respondent_email", "name", "email")
+
+
+def _pseudonym_key() -> bytes:
+    configured = getattr(settings, "PSEUDONYM_KEY", "")
+    if configured:
+        return configured.encode("utf-8")
+    # Domain-separated from every other SECRET_KEY use (tokens, sessions).
+    return hmac.new(
+        settings.SECRET_KEY.encode("utf-8"),
+        b"vvsg.export-pseudonym-key",
+        hashlib.sha256,
+    ).digest()
+
+
+def pseudonym(response_id: int | str, *, campaign_slug: str) -> str:
+    """A keyed, stable stand-in for a response id (same input, same pseudonym)."""
+    message = f"{campaign_slug}:{response_id}".encode()
+    return (
+        PSEUDONYM_PREFIX
+        + hmac.new(_pseudonym_key(), message, hashlib.sha256).hexdigest()[:20]
+    )
+
+
+def pseudonymise_rows(
+    rows: Iterable[list], *, spec, campaign_slug: str
+) -> Iterator[list]:
+    """Wrap an export (header + rows): pseudonymous ids, no open text, no contact data.
+
+    `response_id` becomes an HMAC pseudonym, the columns of text questions and every
+    "other, specify" column (`CODE__other`) are emptied, and any name/e-mail column
+    is emptied. Numbers, codes and municipalities stay, so the report's tables can be
+    rebuilt from a pseudonymised file but nobody's words or address leave the system.
+    """
+    rows = iter(rows)
+    header = next(rows, None)
+    if header is None:
+        return
+    yield header
+    text_codes = {q.code for q in spec.questions if q.type == TEXT_TYPE}
+    blank = {
+        i
+        for i, name in enumerate(header)
+        if name in text_codes or name.endswith("__other") or name in IDENTIFYING_COLUMNS
+    }
+    id_column = header.index("response_id") if "response_id" in header else None
+    for row in rows:
+        out = ["" if i in blank else cell for i, cell in enumerate(row)]
+        if id_column is not None and out[id_column] not in ("", None):
+            out[id_column] = pseudonym(out[id_column], campaign_slug=campaign_slug)
+        yield out
+
+
+def pseudonymised_export_rows(*, campaign: Campaign, **options) -> Iterator[list]:
+    """H5's export_rows(...) for `campaign`, pseudonymised (see pseudonymise_rows)."""
+    from responses.exports import export_rows
+    from surveys.queries import instrument_spec
+
+    return pseudonymise_rows(
+        export_rows(campaign=campaign, **options),
+        spec=instrument_spec(campaign.instrument),
+        campaign_slug=campaign.slug,
+    )

@@ -9,12 +9,14 @@ race on one row and only one of them sends.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -87,21 +89,25 @@ def send_delivery(*, delivery_id: int, now: datetime | None = None) -> Outcome:
         _finish(delivery, DeliveryStatus.FAILED, f"template: {exc}")
         return Outcome("failed", str(exc))
 
-    def mark_sent() -> None:
-        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
-            status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
-        )
+    @contextmanager
+    def commit_point():
+        # Network I/O inside a transaction on purpose: only the 3-byte end of data,
+        # so COMMIT follows it immediately (see services/smtp.py).
+        with transaction.atomic():
+            Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+                status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+            )
+            yield
 
     try:
-        smtp.deliver(message, mark_sent=mark_sent)
+        smtp.deliver(message, commit_point=commit_point)
     except smtp.SmtpPermanentError as exc:
         _fail_permanently(delivery, str(exc), bad_address=exc.recipient_refused)
         return Outcome("failed", str(exc))
     except smtp.SmtpTemporaryError as exc:
-        if getattr(exc, "after_commit", False):
-            # The end of data went out: the server most likely has it. Resending
-            # would risk a duplicate, so the row stays SENT with a note.
-            Delivery.objects.filter(pk=delivery.pk).update(last_error=f"uncertain: {exc}")
+        if exc.uncertain:
+            # The end of data went out; the server most likely has the mail.
+            Delivery.objects.filter(pk=delivery.pk).update(last_error=f"onzeker: {exc}")
             return Outcome("sent", str(exc))
         return _retry_or_fail(delivery, str(exc), now=now)
     return Outcome("sent")
@@ -177,8 +183,11 @@ def _retry_or_fail(delivery: Delivery, reason: str, *, now: datetime) -> Outcome
         _finish(delivery, DeliveryStatus.FAILED, f"{reason} (na {delivery.attempts} pogingen)")
         return Outcome("failed", reason)
     countdown = settings.MAIL_RETRY_BASE_SECONDS * 2 ** (delivery.attempts - 1)
-    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+    Delivery.objects.filter(
+        pk=delivery.pk, status__in=[DeliveryStatus.SENDING, DeliveryStatus.SENT]
+    ).update(
         status=DeliveryStatus.PENDING,
+        sent_at=None,
         last_error=reason[:2000],
         not_before=now + timedelta(seconds=countdown),
     )

@@ -1,15 +1,23 @@
-"""SMTP transport with a commit point just before the end of DATA.
+"""SMTP transport whose commit point sits at the end of DATA.
 
 A worker can die at any moment. The risky window is between "the server accepted the
-mail" and "the row says SENT": a crash there makes a re-send a duplicate, a crash
-just before it makes "do not re-send" a skip. This transport writes the message body,
-then lets the caller commit SENT, and only then sends the final "." that makes the
-server accept. A crash before the commit leaves a SENDING row for a message the server
-discarded (safe to re-send); a crash after the commit loses at most the few bytes of
-".\r\n" (microseconds) instead of a network round trip plus a database write.
+mail" and "the row says SENT": a crash there turns a resend into a duplicate, and a
+crash just before it turns "do not resend" into a skipped recipient. This transport
+sends the message body, then, inside the caller's open transaction that already holds
+the UPDATE to SENT, sends the final ".", and the caller commits right after. So:
 
-Other Django backends (console, locmem in tests, file) send first and then call
-mark_sent, since they have no such window worth closing.
+- death before the "." left the socket: the transaction rolls back, the row stays
+  SENDING, the server discarded the message -> the sweep resends it (correct);
+- death after COMMIT reached PostgreSQL: row SENT, "." sent (correct);
+- death in between (two back-to-back syscalls, microseconds): the row rolls back to
+  SENDING although the server may have the mail -> one duplicate. That ambiguity
+  cannot be removed without asking the server; erring towards a duplicate is the
+  lesser harm for an invitation, since a skipped mayor never gets a link.
+
+Committing before the "." would flip that last case into a silent loss instead, and
+marking SENT after the server's reply widens the duplicate window to a full network
+and database round trip. Other Django backends (console, locmem, file) send first and
+then commit.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -40,27 +49,37 @@ class SmtpPermanentError(Exception):
 
 
 class SmtpTemporaryError(Exception):
-    """4xx, a dropped connection or a network error: retry later."""
+    """4xx, a dropped connection or a network error: retry later.
+
+    `uncertain` is True when the end of data went out but no reply came back: the
+    server may have the mail, so it must not be retried.
+    """
+
+    uncertain = False
 
 
-def deliver(message: EmailMessage, *, mark_sent: Callable[[], None]) -> None:
-    """Send one message; call mark_sent() at the commit point (see module docstring).
+CommitPoint = Callable[[], AbstractContextManager]
 
-    Raises SmtpPermanentError or SmtpTemporaryError. Errors raised after mark_sent()
-    carry `after_commit=True`.
+
+def deliver(message: EmailMessage, *, commit_point: CommitPoint) -> None:
+    """Send one message; `commit_point()` wraps the end of DATA (module docstring).
+
+    Raises SmtpPermanentError or SmtpTemporaryError; errors from the server's reply
+    to the end of data come after the commit and must undo it.
     """
     if settings.EMAIL_BACKEND != SMTP_BACKEND:
         get_connection(fail_silently=False).send_messages([message])
-        mark_sent()
+        with commit_point():
+            pass
         return
     try:
-        _deliver_smtp(message, mark_sent)
+        _deliver_smtp(message, commit_point)
     except (SmtpPermanentError, SmtpTemporaryError):
         _drop_connection()
         raise
 
 
-def _deliver_smtp(message: EmailMessage, mark_sent: Callable[[], None]) -> None:
+def _deliver_smtp(message: EmailMessage, commit_point: CommitPoint) -> None:
     recipients = message.recipients()
     data = _dot_stuff(message.message().as_bytes())
     conn = _mail_from(message.from_email)
@@ -82,20 +101,16 @@ def _deliver_smtp(message: EmailMessage, mark_sent: Callable[[], None]) -> None:
         _reset(conn)
         _raise_for(code, text)
     _guard(conn.send, data)
-    mark_sent()
+    with commit_point():
+        _guard(conn.send, b".\r\n")
     try:
-        conn.send(b".\r\n")
         code, text = conn.getreply()
     except (smtplib.SMTPException, OSError) as exc:
         error = SmtpTemporaryError(f"no reply to end of data: {exc}")
-        error.after_commit = True
+        error.uncertain = True
         raise error from exc
     if code != 250:
-        try:
-            _raise_for(code, text)
-        except (SmtpPermanentError, SmtpTemporaryError) as error:
-            error.after_commit = True
-            raise
+        _raise_for(code, text)
 
 
 def _mail_from(sender: str) -> smtplib.SMTP:

@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils.text import slugify
 
 from responses.models import Campaign
+from responses.results.audit import log_results_download
 from responses.results.report import build_report, option_links, parse_options
 from responses.results.units import UNIT_RESPONDENT
 from responses.results.xlsx import build_workbook
@@ -80,6 +81,12 @@ def workbook(request, slug):
     options = _options(request)
     report = build_report(campaign, options=options)
     content = build_workbook(report, unit_label=UNIT_LABELS[options.unit])
+    log_results_download(
+        user=request.user,
+        campaign=campaign,
+        options=options,
+        respondents=report.completeness.respondents,
+    )
     response = HttpResponse(
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -29,10 +29,19 @@ class PrivateRedis:
         self.proc = subprocess.Popen(
             [
                 shutil.which("redis-server") or "redis-server",
-                "--port", str(self.port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--protected-mode", "yes",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
             ],
-            stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
         )
         import redis
 
@@ -43,7 +52,9 @@ class PrivateRedis:
                 return
             except redis.exceptions.ConnectionError:
                 time.sleep(0.05)
-        raise RuntimeError(f"private redis-server did not start:\n{self.log.read_text()}")
+        raise RuntimeError(
+            f"private redis-server did not start:\n{self.log.read_text()}"
+        )
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -59,7 +59,9 @@ class Browser:
     def __init__(self, base: str):
         self.base = base
         self.jar = CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar)
+        )
 
     def get(self, path: str) -> tuple[int, str]:
         with self.opener.open(self.base + path, timeout=20) as reply:
@@ -68,7 +70,7 @@ class Browser:
     def post(self, path: str, data: dict) -> tuple[int, str]:
         csrf = next((c.value for c in self.jar if c.name == "csrftoken"), "")
         body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": csrf}).encode()
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310
             self.base + path, data=body, headers={"Referer": self.base + path}
         )
         with self.opener.open(request, timeout=20) as reply:
@@ -81,24 +83,43 @@ def gunicorn_server(postgres, transactional_db, tmp_path):
     port = _free_port()
     env = {
         **os.environ,
-        "DB_ENGINE": "postgresql", "DB_NAME": db["NAME"], "DB_USER": db["USER"],
-        "DB_HOST": db["HOST"] or "127.0.0.1", "DB_PORT": str(db["PORT"] or 5432),
-        "DB_PASSWORD": db["PASSWORD"] or "", "DB_CONN_MAX_AGE": "60",
-        "DEBUG": "false", "PYTHONUNBUFFERED": "1",
+        "DB_ENGINE": "postgresql",
+        "DB_NAME": db["NAME"],
+        "DB_USER": db["USER"],
+        "DB_HOST": db["HOST"] or "127.0.0.1",
+        "DB_PORT": str(db["PORT"] or 5432),
+        "DB_PASSWORD": db["PASSWORD"] or "",
+        "DB_CONN_MAX_AGE": "60",
+        "DEBUG": "false",
+        "PYTHONUNBUFFERED": "1",
     }
     log = tmp_path / "gunicorn.log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "vvsg_survey.wsgi:application",
-         "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "sync",
-         "--timeout", "60"],
-        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "vvsg_survey.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=1).read()
+            urllib.request.urlopen(base + "/healthz", timeout=1).read()  # noqa: S310
             break
         except OSError:
             if proc.poll() is not None:

@@ -16,7 +16,13 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from responses.models import Answer, Delivery, DeliveryKind, DeliveryStatus, ResponseStatus
+from responses.models import (
+    Answer,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    ResponseStatus,
+)
 from responses.services.reminders import send_due_reminders
 from tests.faults.conftest import use_broker
 from tests.security.world import invite, open_campaign
@@ -59,12 +65,19 @@ def test_redis_down_autosave_and_submit_then_mail_once_after_recovery(
 
     assert autosaves == [200, 200, 200, 200]
     stored = dict(
-        Answer.objects.filter(response=mayor.response).values_list("question__code", "value")
+        Answer.objects.filter(response=mayor.response).values_list(
+            "question__code", "value"
+        )
     )
     assert stored == {
-        "q1": "nee", "q3": {"r1": "2"}, "q4": "bewaard terwijl Redis plat lag", "q5": 7,
+        "q1": "nee",
+        "q3": {"r1": "2"},
+        "q4": "bewaard terwijl Redis plat lag",
+        "q5": 7,
     }
-    assert submit.status_code == 302 and submit.headers["Location"].endswith("/bedankt/")
+    assert submit.status_code == 302 and submit.headers["Location"].endswith(
+        "/bedankt/"
+    )
     assert thanks.status_code == 200
     assert submit_seconds < 15  # a dead broker must not hang the request
     mayor.response.refresh_from_db()

@@ -1,4 +1,4 @@
-"""Two colleagues edit one response at once: a stale save is a conflict, never an overwrite.
+"""Two colleagues edit one response: a stale save is a conflict, never an overwrite.
 
 End-to-end through two independent browsers (Django test clients), each with its own
 invitation link to the same response; the unit tests of the service are H3's.
@@ -27,23 +27,40 @@ def test_stale_autosave_from_second_editor_is_refused(client):
     mayor = invite(campaign=open_campaign(), name="Burgemeester Aerts")
     staff = colleague(of=mayor, name="Medewerker Claes")
     other = Client()
-    rev_mayor = _revision_on_page(client.get(mayor.url("vragen/b/")).content.decode(), "q4")
-    rev_staff = _revision_on_page(other.get(staff.url("vragen/b/")).content.decode(), "q4")
+    rev_mayor = _revision_on_page(
+        client.get(mayor.url("vragen/b/")).content.decode(), "q4"
+    )
+    rev_staff = _revision_on_page(
+        other.get(staff.url("vragen/b/")).content.decode(), "q4"
+    )
 
-    first = client.post(mayor.url("vragen/b/opslaan/"), {
-        "_question": "q4", "q-q4": "versie van de burgemeester", "q-q4-rev": rev_mayor,
-    })
-    stale = other.post(staff.url("vragen/b/opslaan/"), {
-        "_question": "q4", "q-q4": "versie van de medewerker", "q-q4-rev": rev_staff,
-    })
+    first = client.post(
+        mayor.url("vragen/b/opslaan/"),
+        {
+            "_question": "q4",
+            "q-q4": "versie van de burgemeester",
+            "q-q4-rev": rev_mayor,
+        },
+    )
+    stale = other.post(
+        staff.url("vragen/b/opslaan/"),
+        {
+            "_question": "q4",
+            "q-q4": "versie van de medewerker",
+            "q-q4-rev": rev_staff,
+        },
+    )
 
     answer = Answer.objects.get(response=mayor.response, question__code="q4")
     assert (rev_mayor, rev_staff) == (0, 0)
     assert first.status_code == 200 and stale.status_code == 200
     assert answer.value == "versie van de burgemeester"
     assert answer.answered_by_id == mayor.invitation.pk
-    assert list(AnswerRevision.objects.filter(answer=answer).values_list(
-        "revision", "value", "answered_by")) == [
+    assert list(
+        AnswerRevision.objects.filter(answer=answer).values_list(
+            "revision", "value", "answered_by"
+        )
+    ) == [
         (1, "versie van de burgemeester", mayor.invitation.pk),
     ]
     body = stale.content.decode()
@@ -59,17 +76,25 @@ def test_second_editor_saves_after_seeing_the_new_revision(client):
     client.post(mayor.url("vragen/b/opslaan/"), {"_question": "q4", "q-q4": "eerste"})
 
     fresh = _revision_on_page(other.get(staff.url("vragen/b/")).content.decode(), "q4")
-    reply = other.post(staff.url("vragen/b/opslaan/"), {
-        "_question": "q4", "q-q4": "tweede", "q-q4-rev": fresh,
-    })
+    reply = other.post(
+        staff.url("vragen/b/opslaan/"),
+        {
+            "_question": "q4",
+            "q-q4": "tweede",
+            "q-q4-rev": fresh,
+        },
+    )
 
     answer = Answer.objects.get(response=mayor.response, question__code="q4")
     assert reply.status_code == 200 and fresh == 1
     assert (answer.value, answer.revision, answer.answered_by_id) == (
-        "tweede", 2, staff.invitation.pk,
+        "tweede",
+        2,
+        staff.invitation.pk,
     )
-    assert list(AnswerRevision.objects.filter(answer=answer).values_list(
-        "value", flat=True)) == ["eerste", "tweede"]
+    assert list(
+        AnswerRevision.objects.filter(answer=answer).values_list("value", flat=True)
+    ) == ["eerste", "tweede"]
 
 
 def test_stale_full_page_post_shows_conflict_and_keeps_value(client):
@@ -77,11 +102,18 @@ def test_stale_full_page_post_shows_conflict_and_keeps_value(client):
     staff = colleague(of=mayor)
     other = Client()
     other.get(staff.url("vragen/b/"))
-    client.post(mayor.url("vragen/b/opslaan/"), {"_question": "q4", "q-q4": "eerst bewaard"})
+    client.post(
+        mayor.url("vragen/b/opslaan/"), {"_question": "q4", "q-q4": "eerst bewaard"}
+    )
 
-    reply = other.post(staff.url("vragen/b/"), {
-        "q-q4": "later overschreven?", "q-q4-rev": "0", "action": "next",
-    })
+    reply = other.post(
+        staff.url("vragen/b/"),
+        {
+            "q-q4": "later overschreven?",
+            "q-q4-rev": "0",
+            "action": "next",
+        },
+    )
 
     answer = Answer.objects.get(response=mayor.response, question__code="q4")
     assert reply.status_code == 200

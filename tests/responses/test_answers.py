@@ -27,8 +27,12 @@ def _values(response) -> dict:
 
 def _colleague(mayor):
     return make_invitation(
-        campaign=mayor.campaign, municipality=mayor.municipality, kind="forward",
-        response=mayor.response, forwarded_by=mayor, name="Sam Collega",
+        campaign=mayor.campaign,
+        municipality=mayor.municipality,
+        kind="forward",
+        response=mayor.response,
+        forwarded_by=mayor,
+        name="Sam Collega",
     )
 
 
@@ -45,16 +49,17 @@ def test_save_answers_stores_value_revision_and_author():
     mayor, _ = make_started_response()
 
     result = save_answers(
-        response=mayor.response, invitation=mayor,
+        response=mayor.response,
+        invitation=mayor,
         answers={"rad_signalen": Submitted("neen")},
     )
 
     answer = Answer.objects.get(response=mayor.response)
     assert result.saved == ["rad_signalen"]
     assert (answer.value, answer.revision, answer.answered_by) == ("neen", 1, mayor)
-    assert list(AnswerRevision.objects.values_list("value", "revision", "answered_by")) == [
-        ("neen", 1, mayor.pk)
-    ]
+    assert list(
+        AnswerRevision.objects.values_list("value", "revision", "answered_by")
+    ) == [("neen", 1, mayor.pk)]
     assert Response.objects.get(pk=mayor.response.pk).status == ResponseStatus.PARTIAL
 
 
@@ -62,8 +67,12 @@ def test_answer_to_hidden_question_is_ignored_not_stored():
     mayor, _ = make_started_response()
 
     result = save_answers(
-        response=mayor.response, invitation=mayor,
-        answers={"rad_signalen": Submitted("neen"), "rad_vormen": Submitted(["extreemrechts"])},
+        response=mayor.response,
+        invitation=mayor,
+        answers={
+            "rad_signalen": Submitted("neen"),
+            "rad_vormen": Submitted(["extreemrechts"]),
+        },
     )
 
     assert result.ignored == ["rad_vormen"]
@@ -74,7 +83,8 @@ def test_hidden_matrix_row_cells_are_dropped():
     mayor, _ = make_started_response()
 
     save_answers(
-        response=mayor.response, invitation=mayor,
+        response=mayor.response,
+        invitation=mayor,
         answers={
             "rad_signalen": Submitted("ja_gelijk"),
             "rad_vormen": Submitted(["extreemrechts"]),
@@ -109,21 +119,32 @@ def test_invalid_values_are_rejected_and_not_stored(code, value, message):
 def test_stale_revision_conflicts_only_on_that_question():
     mayor, _ = make_started_response()
     colleague = _colleague(mayor)
-    save_answers(response=mayor.response, invitation=mayor,
-                 answers={"pol_toelichting": Submitted("a"), "bel_fte": Submitted(1)})
+    save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={"pol_toelichting": Submitted("a"), "bel_fte": Submitted(1)},
+    )
     # The colleague loaded the page at revision 1 of both; the mayor then edits one.
-    save_answers(response=mayor.response, invitation=mayor,
-                 answers={"pol_toelichting": Submitted("b", base_revision=1)})
+    save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={"pol_toelichting": Submitted("b", base_revision=1)},
+    )
 
     result = save_answers(
-        response=mayor.response, invitation=colleague,
-        answers={"pol_toelichting": Submitted("c", base_revision=1),
-                 "bel_fte": Submitted(3, base_revision=1)},
+        response=mayor.response,
+        invitation=colleague,
+        answers={
+            "pol_toelichting": Submitted("c", base_revision=1),
+            "bel_fte": Submitted(3, base_revision=1),
+        },
     )
 
     conflict = result.conflicts["pol_toelichting"]
     assert (conflict.their_value, conflict.by_name, conflict.their_revision) == (
-        "b", mayor.name, 2
+        "b",
+        mayor.name,
+        2,
     )
     assert conflict.your_value == "c"
     assert result.saved == ["bel_fte"]
@@ -134,11 +155,17 @@ def test_stale_revision_conflicts_only_on_that_question():
 def test_saving_over_a_conflict_with_the_new_revision_wins():
     mayor, _ = make_started_response()
     colleague = _colleague(mayor)
-    save_answers(response=mayor.response, invitation=mayor,
-                 answers={"pol_signalen": Submitted("ja")})
+    save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={"pol_signalen": Submitted("ja")},
+    )
 
-    result = save_answers(response=mayor.response, invitation=colleague,
-                          answers={"pol_signalen": Submitted("neen", base_revision=1)})
+    result = save_answers(
+        response=mayor.response,
+        invitation=colleague,
+        answers={"pol_signalen": Submitted("neen", base_revision=1)},
+    )
 
     answer = Answer.objects.get(question__code="pol_signalen")
     assert result.saved == ["pol_signalen"]
@@ -149,14 +176,23 @@ def test_saving_over_a_conflict_with_the_new_revision_wins():
 def test_reposting_an_unchanged_stale_value_is_not_a_conflict():
     mayor, _ = make_started_response()
     colleague = _colleague(mayor)
-    save_answers(response=mayor.response, invitation=mayor,
-                 answers={"pol_signalen": Submitted("ja")})
-    save_answers(response=mayor.response, invitation=mayor,
-                 answers={"pol_signalen": Submitted("neen", base_revision=1)})
+    save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={"pol_signalen": Submitted("ja")},
+    )
+    save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={"pol_signalen": Submitted("neen", base_revision=1)},
+    )
 
     # A whole-page post of a colleague who saw "ja" at revision 1 and did not touch it.
-    result = save_answers(response=mayor.response, invitation=colleague,
-                          answers={"pol_signalen": Submitted("ja", base_revision=1)})
+    result = save_answers(
+        response=mayor.response,
+        invitation=colleague,
+        answers={"pol_signalen": Submitted("ja", base_revision=1)},
+    )
 
     assert result.conflicts == {}
     assert _values(mayor.response) == {"pol_signalen": "neen"}
@@ -165,11 +201,15 @@ def test_reposting_an_unchanged_stale_value_is_not_a_conflict():
 def test_first_answer_created_concurrently_is_a_conflict():
     mayor, _ = make_started_response()
     colleague = _colleague(mayor)
-    save_answers(response=mayor.response, invitation=mayor,
-                 answers={"bel_fte": Submitted(4)})
+    save_answers(
+        response=mayor.response, invitation=mayor, answers={"bel_fte": Submitted(4)}
+    )
 
-    result = save_answers(response=mayor.response, invitation=colleague,
-                          answers={"bel_fte": Submitted(5, base_revision=0)})
+    result = save_answers(
+        response=mayor.response,
+        invitation=colleague,
+        answers={"bel_fte": Submitted(5, base_revision=0)},
+    )
 
     assert result.conflicts["bel_fte"].their_value == 4
     assert _values(mayor.response) == {"bel_fte": 4}
@@ -178,24 +218,36 @@ def test_first_answer_created_concurrently_is_a_conflict():
 def test_other_text_kept_only_with_other_option():
     mayor, _ = make_started_response()
 
-    save_answers(response=mayor.response, invitation=mayor, answers={
-        "rad_signalen": Submitted("ja_gelijk"),
-        "rad_vormen": Submitted(["extreemrechts"], "stray text"),
-    })
+    save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={
+            "rad_signalen": Submitted("ja_gelijk"),
+            "rad_vormen": Submitted(["extreemrechts"], "stray text"),
+        },
+    )
 
     assert Answer.objects.get(question__code="rad_vormen").other_text == ""
 
 
 def test_submit_refused_while_required_answers_missing():
     mayor, _ = make_started_response()
-    save_answers(response=mayor.response, invitation=mayor,
-                 answers={"rad_signalen": Submitted("ja_gelijk")})
+    save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={"rad_signalen": Submitted("ja_gelijk")},
+    )
 
     result = submit_response(response=mayor.response, invitation=mayor)
 
     mayor.response.refresh_from_db()
     assert result.submitted is False
-    assert set(result.errors) == {"rad_vormen", "rad_dreiging", "pol_signalen", "bel_fte"}
+    assert set(result.errors) == {
+        "rad_vormen",
+        "rad_dreiging",
+        "pol_signalen",
+        "bel_fte",
+    }
     assert mayor.response.status == ResponseStatus.PARTIAL
 
 
@@ -231,8 +283,11 @@ def test_resubmit_after_edit_sends_a_new_copy_and_keeps_first_date(
     with django_capture_on_commit_callbacks(execute=True):
         submit_response(response=mayor.response, invitation=mayor)
     first = Response.objects.get(pk=mayor.response.pk).submitted_at
-    save_answers(response=mayor.response, invitation=mayor,
-                 answers={"bel_fte": Submitted(7, base_revision=1)})
+    save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={"bel_fte": Submitted(7, base_revision=1)},
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         again = submit_response(response=mayor.response, invitation=mayor)
@@ -254,8 +309,12 @@ def test_edit_after_submit_allowed_until_edit_until():
     submit_response(response=mayor.response, invitation=mayor)
     mayor.response.refresh_from_db()
 
-    before = reopen_response(response=mayor.response, now=campaign.closes_at + timedelta(days=1))
-    after = reopen_response(response=mayor.response, now=campaign.edit_until + timedelta(seconds=1))
+    before = reopen_response(
+        response=mayor.response, now=campaign.closes_at + timedelta(days=1)
+    )
+    after = reopen_response(
+        response=mayor.response, now=campaign.edit_until + timedelta(seconds=1)
+    )
 
     assert before is True
     assert after is False

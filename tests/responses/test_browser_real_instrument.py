@@ -58,7 +58,9 @@ def test_mayor_walk_through_real_instrument(transactional_db, live_server, page)
     assert _stored(invitation, "PROF_BESTUREN", [invitation.municipality.nis_code])
     page.get_by_role("button", name="Volgende").click()
 
-    expect(page.get_by_role("heading", name="Gewelddadige radicalisering")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Gewelddadige radicalisering")
+    ).to_be_visible()
     signals = page.locator('[data-question="RAD_SIGNALEN"]')
     forms = page.locator('[data-question="RAD_VORMEN"]')
     threat = page.locator('[data-question="RAD_DREIGING"]')
@@ -69,9 +71,9 @@ def test_mayor_walk_through_real_instrument(transactional_db, live_server, page)
     signals.get_by_label("Ja (stijging)").check()
     expect(forms).to_be_visible()
     expect(threat).to_be_hidden()  # no form marked present yet: no rows to ask
-    forms.get_by_role("group", name="Islamistisch/Salafi Jihadi extremisme").get_by_label(
-        "Toegenomen"
-    ).check()
+    forms.get_by_role(
+        "group", name="Islamistisch/Salafi Jihadi extremisme"
+    ).get_by_label("Toegenomen").check()
     expect(threat).to_be_visible()
     expect(threat.locator('[data-row="islam"]')).to_be_visible()
     expect(threat.locator('[data-row="rechts"]')).to_be_hidden()

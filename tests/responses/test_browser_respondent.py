@@ -44,9 +44,13 @@ def _stored(invitation, code, timeout=10.0):
 def _start(page, url):
     page.goto(url)
     page.get_by_role("link", name="Start de vragenlijst").click()
-    expect(page.get_by_role("heading", name="Voor welk bestuur vult u in?")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Voor welk bestuur vult u in?")
+    ).to_be_visible()
     page.get_by_role("button", name="Start de vragenlijst").click()
-    expect(page.get_by_role("heading", name="Gewelddadige radicalisering")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Gewelddadige radicalisering")
+    ).to_be_visible()
 
 
 def test_mayor_walks_through_both_branches_and_submits(
@@ -77,8 +81,11 @@ def test_mayor_walks_through_both_branches_and_submits(
     page.get_by_label("Ander, namelijk", exact=True).check()
     page.get_by_label("Ander, namelijk: specificeer").fill("Complotdenken")
     page.get_by_label("Ander, namelijk: specificeer").blur()
-    for row, level in (("Extreemrechts", "Hoog"), ("Extreemlinks", "Laag"),
-                       ("Religieus geïnspireerd", "Gemiddeld")):
+    for row, level in (
+        ("Extreemrechts", "Hoog"),
+        ("Extreemlinks", "Laag"),
+        ("Religieus geïnspireerd", "Gemiddeld"),
+    ):
         page.get_by_role("group", name=row).get_by_label(level).check()
     expect(page.locator("#fb-rad_dreiging")).to_contain_text("Opgeslagen om")
     _shot(page, "section-1280")
@@ -93,10 +100,14 @@ def test_mayor_walks_through_both_branches_and_submits(
     page.get_by_role("button", name="Volgende").click()
     page.get_by_label("Hoeveel VTE").fill("2")
     page.get_by_role("button", name="Naar het overzicht").click()
-    expect(page.get_by_role("heading", name="Overzicht van uw antwoorden")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Overzicht van uw antwoorden")
+    ).to_be_visible()
     _shot(page, "review-1280")
     page.get_by_role("button", name="Antwoorden indienen").click()
-    expect(page.get_by_role("heading", name="Bedankt voor uw antwoorden!")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Bedankt voor uw antwoorden!")
+    ).to_be_visible()
     _shot(page, "confirmation-1280")
 
     invitation.refresh_from_db()
@@ -106,9 +117,13 @@ def test_mayor_walks_through_both_branches_and_submits(
     assert stored["rad_signalen"] == "ja_stijging"
     assert sorted(stored["rad_vormen"]) == ["ander", "religieus"]
     assert stored["rad_dreiging"] == {
-        "extreemrechts": "hoog", "extreemlinks": "laag", "religieus": "gemiddeld"
+        "extreemrechts": "hoog",
+        "extreemlinks": "laag",
+        "religieus": "gemiddeld",
     }
-    assert response.answers.get(question__code="rad_vormen").other_text == "Complotdenken"
+    assert (
+        response.answers.get(question__code="rad_vormen").other_text == "Complotdenken"
+    )
     assert stored["bel_fte"] == 2
 
 
@@ -124,7 +139,9 @@ def test_resume_in_a_new_browser_shows_saved_answers(
     expect(page.locator("#fb-rad_signalen")).to_contain_text("Opgeslagen om")
     page.get_by_role("button", name="Volgende").click()
     page.get_by_role("button", name="Opslaan en later verder").click()
-    expect(page.get_by_role("heading", name="Uw antwoorden zijn bewaard")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Uw antwoorden zijn bewaard")
+    ).to_be_visible()
     first.close()
 
     second = browser.new_context(locale="nl-BE", viewport={"width": 375, "height": 800})
@@ -141,7 +158,9 @@ def test_resume_in_a_new_browser_shows_saved_answers(
     assert _stored(invitation, "rad_signalen") == "ja_gelijk"
 
 
-def test_coordinator_answers_for_three_municipalities(transactional_db, live_server, page):
+def test_coordinator_answers_for_three_municipalities(
+    transactional_db, live_server, page
+):
     campaign = make_survey_campaign()
     invitation, token = make_respondent(campaign=campaign, kind="coordinator")
     make_municipality(name="Bree")
@@ -151,9 +170,13 @@ def test_coordinator_answers_for_three_municipalities(transactional_db, live_ser
 
     page.goto(f"{live_server.url}/b/{token}/besturen/")
     page.get_by_label("Uw functie").fill("Intergemeentelijk coördinator")
-    expect(page.get_by_label("Ik vul deze vragenlijst in als intergemeentelijk")).to_be_checked()
+    expect(
+        page.get_by_label("Ik vul deze vragenlijst in als intergemeentelijk")
+    ).to_be_checked()
     expect(page.get_by_label("Hamont-Achel")).to_be_disabled()
-    expect(page.get_by_text("al vertegenwoordigd door een andere respondent")).to_be_visible()
+    expect(
+        page.get_by_text("al vertegenwoordigd door een andere respondent")
+    ).to_be_visible()
     page.get_by_label("Zoek een gemeente").fill("bre")
     expect(page.get_by_label("Peer")).to_be_hidden()
     page.get_by_label("Bree").check()
@@ -164,8 +187,11 @@ def test_coordinator_answers_for_three_municipalities(transactional_db, live_ser
     expect(page.get_by_text("U vult de vragenlijst in voor:")).to_contain_text("Bree")
 
     invitation.refresh_from_db()
-    names = set(ResponseMunicipality.objects.filter(response=invitation.response)
-                .values_list("municipality__name", flat=True))
+    names = set(
+        ResponseMunicipality.objects.filter(response=invitation.response).values_list(
+            "municipality__name", flat=True
+        )
+    )
     assert names == {invitation.municipality.name, "Bree", "Peer"}
 
 
@@ -177,7 +203,9 @@ def test_forwarding_to_a_colleague(transactional_db, live_server, page, mailoutb
     page.get_by_label("E-mailadres van uw collega").fill("sam@gemeente.be")
     page.get_by_label("Functie").fill("Preventiedienst")
     page.get_by_role("button", name="Uitnodiging versturen").click()
-    expect(page.get_by_text("We stuurden een persoonlijke link naar Sam Collega")).to_be_visible()
+    expect(
+        page.get_by_text("We stuurden een persoonlijke link naar Sam Collega")
+    ).to_be_visible()
     _shot(page, "forward-1280")
 
     forwarded = Invitation.objects.get(email="sam@gemeente.be")

@@ -171,11 +171,14 @@ def _post_action(client, campaign, action: str):
 
 def test_admin_export_action_streams_csv_and_logs(client, campaign):
     client.force_login(make_user(can_export=True))
+    page = client.get("/admin/responses/response/").content.decode()
 
     response = _post_action(client, campaign, "export_csv_response")
     rows = parse_csv(b"".join(response.streaming_content))
 
     assert len(rows) == 4
+    assert f'href="/exports/{campaign.slug}/"' in page
+    assert "/admin/responses/response/import/" not in page  # no add permission
     log = ExportLog.objects.get()
     assert (log.source, log.rows, len(log.filters["response_ids"])) == ("admin", 3, 3)
 
@@ -226,3 +229,15 @@ def test_streaming_export_in_chunks_on_postgresql(postgres, client):
     assert [int(r[0]) for r in rows[1:]] == made
     assert [r[rows[0].index("q5")] for r in rows[1:]] == [str(i) for i in range(23)]
     assert ExportLog.objects.get().rows == 23
+
+
+def test_stream_closed_early_logs_the_rows_sent(client, campaign):
+    client.force_login(make_user(can_export=True))
+    response = client.get(download_url(campaign), {"format": "csv"})
+    chunks = iter(response.streaming_content)
+
+    first = [next(chunks) for _ in range(3)]  # BOM, header, one row
+    response.close()
+
+    assert first[0] == b"\xef\xbb\xbf"
+    assert ExportLog.objects.get().rows == 1

@@ -30,7 +30,8 @@ def _values(response) -> dict:
 
 def _autosave(client, token, section, code, data):
     return client.post(
-        f"/b/{token}/vragen/{section}/opslaan/", {"_question": code, **data},
+        f"/b/{token}/vragen/{section}/opslaan/",
+        {"_question": code, **data},
         HTTP_HX_REQUEST="true",
     )
 
@@ -40,11 +41,13 @@ def test_section_page_renders_accessible_groups(client):
 
     html = client.get(f"/b/{token}/vragen/radicalisering/").content.decode()
 
-    assert '<legend class="question-text"><span class="question-number">1.</span>' in html
+    assert (
+        '<legend class="question-text"><span class="question-number">1.</span>' in html
+    )
     assert 'type="radio" name="q-rad_signalen"' in html
     assert 'class="matrix-row" data-row="extreemrechts"' in html
     assert 'data-question="rad_vormen" hidden' in html  # branch not taken yet
-    assert 'data-exclusive' in html
+    assert "data-exclusive" in html
     assert 'hx-post="/b/' in html
     assert "Volgende" in html and "Opslaan en later verder" in html
 
@@ -69,7 +72,8 @@ def test_next_without_js_stays_when_follow_up_questions_appear(client):
 
     page = client.post(
         f"/b/{token}/vragen/radicalisering/",
-        {"q-rad_signalen": "ja_stijging", "action": "next"}, follow=True,
+        {"q-rad_signalen": "ja_stijging", "action": "next"},
+        follow=True,
     )
 
     html = page.content.decode()
@@ -97,13 +101,19 @@ def test_unknown_option_code_is_refused_with_error_summary(client):
 
 def test_unknown_matrix_row_and_foreign_field_are_refused(client):
     mayor, token = make_started_response()
-    client.post(f"/b/{token}/vragen/radicalisering/",
-                {"q-rad_signalen": "ja_gelijk", "action": "stay"})
+    client.post(
+        f"/b/{token}/vragen/radicalisering/",
+        {"q-rad_signalen": "ja_gelijk", "action": "stay"},
+    )
 
     page = client.post(
         f"/b/{token}/vragen/radicalisering/",
-        {"q-rad_signalen": "ja_gelijk", "q-rad_dreiging-r-hacked": "hoog",
-         "q-andere_lijst": "x", "action": "next"},
+        {
+            "q-rad_signalen": "ja_gelijk",
+            "q-rad_dreiging-r-hacked": "hoog",
+            "q-andere_lijst": "x",
+            "action": "next",
+        },
     )
 
     html = page.content.decode()
@@ -140,9 +150,17 @@ def test_malformed_number_is_refused(client):
 def test_autosave_saves_one_question_and_reports_visibility(client):
     mayor, token = make_started_response()
 
-    reply = _autosave(client, token, "radicalisering", "rad_signalen",
-                      {"q-rad_signalen": "ja_stijging", "q-rad_signalen-rev": "0",
-                       "q-rad_dreiging-r-extreemrechts": "hoog"})
+    reply = _autosave(
+        client,
+        token,
+        "radicalisering",
+        "rad_signalen",
+        {
+            "q-rad_signalen": "ja_stijging",
+            "q-rad_signalen-rev": "0",
+            "q-rad_dreiging-r-extreemrechts": "hoog",
+        },
+    )
 
     trigger = json.loads(reply.headers["HX-Trigger"])["surveyVisibility"]
     html = reply.content.decode()
@@ -157,8 +175,9 @@ def test_autosave_saves_one_question_and_reports_visibility(client):
 def test_autosave_neen_hides_follow_up_questions(client):
     mayor, token = make_started_response()
 
-    reply = _autosave(client, token, "radicalisering", "rad_signalen",
-                      {"q-rad_signalen": "neen"})
+    reply = _autosave(
+        client, token, "radicalisering", "rad_signalen", {"q-rad_signalen": "neen"}
+    )
 
     assert json.loads(reply.headers["HX-Trigger"])["surveyVisibility"]["visible"] == [
         "rad_signalen"
@@ -167,10 +186,17 @@ def test_autosave_neen_hides_follow_up_questions(client):
 
 def test_autosave_of_hidden_question_is_not_stored(client):
     mayor, token = make_started_response()
-    _autosave(client, token, "radicalisering", "rad_signalen", {"q-rad_signalen": "neen"})
+    _autosave(
+        client, token, "radicalisering", "rad_signalen", {"q-rad_signalen": "neen"}
+    )
 
-    reply = _autosave(client, token, "radicalisering", "rad_vormen",
-                      {"q-rad_vormen": ["extreemrechts"]})
+    reply = _autosave(
+        client,
+        token,
+        "radicalisering",
+        "rad_vormen",
+        {"q-rad_vormen": ["extreemrechts"]},
+    )
 
     assert "niet van toepassing" in reply.content.decode()
     assert _values(mayor.response) == {"rad_signalen": "neen"}
@@ -187,10 +213,17 @@ def test_autosave_question_of_other_section_is_refused(client):
 
 def test_exclusive_option_with_others_is_refused(client):
     mayor, token = make_started_response()
-    _autosave(client, token, "radicalisering", "rad_signalen", {"q-rad_signalen": "ja_daling"})
+    _autosave(
+        client, token, "radicalisering", "rad_signalen", {"q-rad_signalen": "ja_daling"}
+    )
 
-    reply = _autosave(client, token, "radicalisering", "rad_vormen",
-                      {"q-rad_vormen": ["weet_niet", "extreemlinks"]})
+    reply = _autosave(
+        client,
+        token,
+        "radicalisering",
+        "rad_vormen",
+        {"q-rad_vormen": ["weet_niet", "extreemlinks"]},
+    )
 
     assert "kan niet samen met een ander antwoord" in reply.content.decode()
     assert "rad_vormen" not in _values(mayor.response)
@@ -199,23 +232,46 @@ def test_exclusive_option_with_others_is_refused(client):
 def test_two_editors_conflict_is_shown_on_that_question(client):
     mayor, token = make_started_response()
     colleague = make_invitation(
-        campaign=mayor.campaign, municipality=mayor.municipality, kind="forward",
-        response=mayor.response, forwarded_by=mayor, name="Sam Collega",
+        campaign=mayor.campaign,
+        municipality=mayor.municipality,
+        kind="forward",
+        response=mayor.response,
+        forwarded_by=mayor,
+        name="Sam Collega",
     )
     from responses.services.tokens import raw_token_for
 
     colleague_token = raw_token_for(colleague)
-    _autosave(client, token, "polarisatie", "pol_toelichting",
-              {"q-pol_toelichting": "eerste", "q-pol_toelichting-rev": "0"})
-    _autosave(client, colleague_token, "polarisatie", "pol_toelichting",
-              {"q-pol_toelichting": "van Sam", "q-pol_toelichting-rev": "1"})
+    _autosave(
+        client,
+        token,
+        "polarisatie",
+        "pol_toelichting",
+        {"q-pol_toelichting": "eerste", "q-pol_toelichting-rev": "0"},
+    )
+    _autosave(
+        client,
+        colleague_token,
+        "polarisatie",
+        "pol_toelichting",
+        {"q-pol_toelichting": "van Sam", "q-pol_toelichting-rev": "1"},
+    )
 
     # The mayor's tab still holds revision 1.
-    stale = _autosave(client, token, "polarisatie", "pol_toelichting",
-                      {"q-pol_toelichting": "van de burgemeester",
-                       "q-pol_toelichting-rev": "1"})
-    other = _autosave(client, token, "polarisatie", "pol_signalen",
-                      {"q-pol_signalen": "ja", "q-pol_signalen-rev": "0"})
+    stale = _autosave(
+        client,
+        token,
+        "polarisatie",
+        "pol_toelichting",
+        {"q-pol_toelichting": "van de burgemeester", "q-pol_toelichting-rev": "1"},
+    )
+    other = _autosave(
+        client,
+        token,
+        "polarisatie",
+        "pol_signalen",
+        {"q-pol_signalen": "ja", "q-pol_signalen-rev": "0"},
+    )
 
     html = stale.content.decode()
     assert "Deze vraag werd intussen gewijzigd door Sam Collega om" in html
@@ -226,13 +282,17 @@ def test_two_editors_conflict_is_shown_on_that_question(client):
     answer = Answer.objects.get(question__code="pol_toelichting")
     assert (answer.value, answer.answered_by) == ("van Sam", colleague)
     assert list(
-        AnswerRevision.objects.filter(answer=answer).values_list("answered_by", flat=True)
+        AnswerRevision.objects.filter(answer=answer).values_list(
+            "answered_by", flat=True
+        )
     ) == [mayor.pk, colleague.pk]
 
 
 def test_review_lists_missing_required_with_links_and_refuses_submit(client):
     mayor, token = make_started_response()
-    _autosave(client, token, "radicalisering", "rad_signalen", {"q-rad_signalen": "neen"})
+    _autosave(
+        client, token, "radicalisering", "rad_signalen", {"q-rad_signalen": "neen"}
+    )
 
     review = client.get(f"/b/{token}/overzicht/").content.decode()
     submit = client.post(f"/b/{token}/indienen/")
@@ -241,7 +301,7 @@ def test_review_lists_missing_required_with_links_and_refuses_submit(client):
     assert "Neen" in review and "Wijzigen" in review
     assert f'href="/b/{token}/vragen/polarisatie/#q-pol_signalen"' in review
     assert 'id="error-summary"' in html
-    assert 'href="#r-bel_fte"' in html
+    assert f'href="/b/{token}/vragen/beleid/#q-bel_fte"' in html
     assert Response.objects.get().status == ResponseStatus.PARTIAL
 
 
@@ -251,7 +311,10 @@ def test_full_submit_shows_confirmation_and_mails_copy(
     mayor, token = make_started_response()
     posts = [
         ("radicalisering", {"q-rad_signalen": "neen"}),
-        ("polarisatie", {"q-pol_signalen": "ja", "q-pol_toelichting": "Vooral online."}),
+        (
+            "polarisatie",
+            {"q-pol_signalen": "ja", "q-pol_toelichting": "Vooral online."},
+        ),
         ("beleid", {"q-bel_fte": "2"}),
     ]
     for section, data in posts:
@@ -277,12 +340,94 @@ def test_after_edit_deadline_pages_are_read_only(client):
     campaign.save()
 
     page = client.get(f"/b/{token}/vragen/polarisatie/").content.decode()
-    post = client.post(f"/b/{token}/vragen/polarisatie/",
-                       {"q-pol_signalen": "neen", "action": "next"})
-    save = _autosave(client, token, "polarisatie", "pol_signalen", {"q-pol_signalen": "neen"})
+    post = client.post(
+        f"/b/{token}/vragen/polarisatie/", {"q-pol_signalen": "neen", "action": "next"}
+    )
+    save = _autosave(
+        client, token, "polarisatie", "pol_signalen", {"q-pol_signalen": "neen"}
+    )
 
     assert "De termijn om te wijzigen is verstreken" in page
     assert "disabled" in page
     assert post.status_code == 200
     assert save.status_code == 403
     assert _values(mayor.response) == {"pol_signalen": "ja"}
+
+
+def test_page_conflict_keeps_my_version_on_second_save(client):
+    mayor, token = make_started_response()
+    colleague = make_invitation(
+        campaign=mayor.campaign,
+        municipality=mayor.municipality,
+        kind="forward",
+        response=mayor.response,
+        forwarded_by=mayor,
+        name="Sam Collega",
+    )
+    from responses.services.tokens import raw_token_for
+
+    _autosave(
+        client,
+        token,
+        "polarisatie",
+        "pol_toelichting",
+        {"q-pol_toelichting": "eerste", "q-pol_toelichting-rev": "0"},
+    )
+    _autosave(
+        client,
+        raw_token_for(colleague),
+        "polarisatie",
+        "pol_toelichting",
+        {"q-pol_toelichting": "van Sam", "q-pol_toelichting-rev": "1"},
+    )
+
+    page = client.post(
+        f"/b/{token}/vragen/polarisatie/",
+        {
+            "q-pol_toelichting": "mijn versie",
+            "q-pol_toelichting-rev": "1",
+            "action": "next",
+        },
+    )
+    html = page.content.decode()
+    kept = client.post(
+        f"/b/{token}/vragen/polarisatie/",
+        {
+            "q-pol_toelichting": "mijn versie",
+            "q-pol_toelichting-rev": "2",
+            "action": "stay",
+        },
+    )
+
+    assert "Deze vraag werd intussen gewijzigd door Sam Collega" in html
+    assert 'href="#q-pol_toelichting"' in html  # error summary entry
+    assert 'id="rev-pol_toelichting" value="2"' in html
+    assert "mijn versie" in html and "van Sam" in html
+    assert kept.headers["Location"] == f"/b/{token}/vragen/polarisatie/"
+    answer = Answer.objects.get(question__code="pol_toelichting")
+    assert (answer.value, answer.revision, answer.answered_by) == (
+        "mijn versie",
+        3,
+        mayor,
+    )
+
+
+def test_confirmation_mail_html_lists_answers(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    mayor, token = make_started_response()
+    for section, data in [
+        ("radicalisering", {"q-rad_signalen": "neen"}),
+        ("polarisatie", {"q-pol_signalen": "neen"}),
+        ("beleid", {"q-bel_fte": "0", "q-bel_opmerkingen": "<b>vet</b>"}),
+    ]:
+        client.post(f"/b/{token}/vragen/{section}/", {**data, "action": "next"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/b/{token}/indienen/")
+
+    [mail] = mailoutbox
+    html = mail.alternatives[0][0]
+    assert "Gewelddadige radicalisering" in html
+    assert "&lt;b&gt;vet&lt;/b&gt;" in html  # answers are escaped in the HTML copy
+    assert f"/b/{token}/" in mail.body  # the personal link to edit again

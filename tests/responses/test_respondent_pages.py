@@ -129,8 +129,11 @@ def test_choose_besturen_creates_response_for_own_municipality(client):
 
     page = client.post(
         f"/b/{token}/besturen/",
-        {"respondent_name": "An Peeters", "respondent_email": "an@gemeente.be",
-         "respondent_function": "Burgemeester"},
+        {
+            "respondent_name": "An Peeters",
+            "respondent_email": "an@gemeente.be",
+            "respondent_function": "Burgemeester",
+        },
     )
 
     invitation.refresh_from_db()
@@ -147,15 +150,21 @@ def test_choose_besturen_creates_response_for_own_municipality(client):
 def test_coordinator_covers_three_and_never_takes_a_covered_one(client):
     campaign = make_survey_campaign()
     invitation, token = make_respondent(campaign=campaign)
-    second, third, taken = (make_municipality(name=n) for n in ("Bree", "Peer", "Hamont"))
+    second, third, taken = (
+        make_municipality(name=n) for n in ("Bree", "Peer", "Hamont")
+    )
     other = make_covering_response(campaign=campaign, municipalities=[taken])
 
     form = client.get(f"/b/{token}/besturen/").content.decode()
     page = client.post(
         f"/b/{token}/besturen/",
-        {"respondent_name": "Coördinator", "respondent_email": "coord@ig.be",
-         "respondent_function": "IGS-coördinator", "is_coordinator": "on",
-         "municipalities": [second.nis_code, third.nis_code, taken.nis_code]},
+        {
+            "respondent_name": "Coördinator",
+            "respondent_email": "coord@ig.be",
+            "respondent_function": "IGS-coördinator",
+            "is_coordinator": "on",
+            "municipalities": [second.nis_code, third.nis_code, taken.nis_code],
+        },
         follow=True,
     )
 
@@ -177,8 +186,13 @@ def test_tampered_municipality_code_is_refused(client):
 
     page = client.post(
         f"/b/{token}/besturen/",
-        {"respondent_name": "X", "respondent_email": "x@y.be", "respondent_function": "B",
-         "is_coordinator": "on", "municipalities": ["99999", "<script>"]},
+        {
+            "respondent_name": "X",
+            "respondent_email": "x@y.be",
+            "respondent_function": "B",
+            "is_coordinator": "on",
+            "municipalities": ["99999", "<script>"],
+        },
     )
 
     html = page.content.decode()
@@ -196,8 +210,11 @@ def test_colleague_of_same_bestuur_joins_existing_response(client):
 
     client.post(
         f"/b/{token}/besturen/",
-        {"respondent_name": "Jo", "respondent_email": "jo@gemeente.be",
-         "respondent_function": "Preventie"},
+        {
+            "respondent_name": "Jo",
+            "respondent_email": "jo@gemeente.be",
+            "respondent_function": "Preventie",
+        },
     )
 
     colleague.refresh_from_db()

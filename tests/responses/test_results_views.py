@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from municipalities.models import Municipality
-from responses.models import ResponseStatus
+from responses.models import ExportLog, ResponseStatus
 from surveys.queries import clear_spec_cache
 from tests.responses.results_world import (
     ZICHT_2026,
@@ -162,6 +162,19 @@ def test_xlsx_contains_every_table_and_neutralises_formulas(world, staff):
     formula = next(c for c in text_cells if "HYPERLINK" in str(c.value))
     assert formula.value == '\'=HYPERLINK("http://x.test","klik")'
     assert formula.data_type == "s"
+    log = ExportLog.objects.get()
+    assert (log.user.username, log.layout, log.format, log.rows) == (
+        "analist",
+        "results",
+        "xlsx",
+        9,
+    )
+    assert log.filters == {
+        "unit": "bestuur",
+        "k": 2,
+        "show_small": False,
+        "submitted_only": False,
+    }
     respons = _sheet_rows(wb["Respons"])
     assert ("Respondenten", 9) in [r[:2] for r in respons]
     assert ("Vertegenwoordigde besturen", 11) in [r[:2] for r in respons]

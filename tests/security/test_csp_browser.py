@@ -8,8 +8,8 @@ directive"), so an empty list of such messages means the pages work under the CS
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
 from django.test import Client
+from playwright.sync_api import expect
 
 from responses.models import Answer, ResponseStatus
 from tests.factories import make_export_response, make_municipality
@@ -22,16 +22,24 @@ def _watch(page) -> list[str]:
     problems: list[str] = []
     page.on(
         "console",
-        lambda msg: problems.append(msg.text)
-        if "Content Security Policy" in msg.text
-        or (msg.type == "error" and not msg.text.startswith("Failed to load resource"))
-        else None,
+        lambda msg: (
+            problems.append(msg.text)
+            if "Content Security Policy" in msg.text
+            or (
+                msg.type == "error"
+                and not msg.text.startswith("Failed to load resource")
+            )
+            else None
+        ),
     )
     page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
     page.on(
         "response",
-        lambda reply: problems.append(f"{reply.status} {reply.url}")
-        if reply.status >= 400 else None,
+        lambda reply: (
+            problems.append(f"{reply.status} {reply.url}")
+            if reply.status >= 400
+            else None
+        ),
     )
     return problems
 
@@ -62,17 +70,23 @@ def test_results_page_raises_no_csp_violation(
     campaign = open_campaign()
     for i in range(6):
         make_export_response(
-            campaign=campaign, municipalities=[make_municipality()],
+            campaign=campaign,
+            municipalities=[make_municipality()],
             answers={"q1": "ja" if i % 2 else "nee", "q3": {"r1": "2"}, "q5": i},
             status=ResponseStatus.SUBMITTED,
         )
     user = django_user_model.objects.create_superuser("csp", "csp@vvsg.test", "pw")
     client = Client()
     client.force_login(user)
-    page.context.add_cookies([{
-        "name": "sessionid", "value": client.cookies["sessionid"].value,
-        "url": live_server.url,
-    }])
+    page.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     problems = _watch(page)
 
     reply = page.goto(f"{live_server.url}/resultaten/{campaign.slug}/")

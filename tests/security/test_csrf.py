@@ -49,7 +49,10 @@ def post_endpoints(token: str) -> list[str]:
     for namespace in NAMESPACES:
         _, resolver = get_resolver().namespace_dict[namespace]
         for pattern in _patterns(resolver):
-            if isinstance(pattern.pattern, RegexPattern) and pattern.pattern.regex.groupindex:
+            if (
+                isinstance(pattern.pattern, RegexPattern)
+                and pattern.pattern.regex.groupindex
+            ):
                 continue  # re_path with free-form groups (admin app_list): GET only
             kwargs = {
                 name: _placeholder(conv, token)
@@ -61,7 +64,9 @@ def post_endpoints(token: str) -> list[str]:
 
 def _snapshot() -> str:
     models = [m for label in APPS for m in apps.get_app_config(label).get_models()]
-    return "".join(serializers.serialize("json", m.objects.order_by("pk")) for m in models)
+    return "".join(
+        serializers.serialize("json", m.objects.order_by("pk")) for m in models
+    )
 
 
 @pytest.fixture
@@ -75,8 +80,14 @@ def staff_client(django_user_model):
 def test_every_post_endpoint_requires_csrf_token(staff_client):
     mayor = invite(campaign=open_campaign())
     urls = post_endpoints(mayor.token)
-    payload = {"_question": "q4", "q-q4": "zonder csrf", "action": "next",
-               "name": "X", "email": "x@example.test", "format": "csv"}
+    payload = {
+        "_question": "q4",
+        "q-q4": "zonder csrf",
+        "action": "next",
+        "name": "X",
+        "email": "x@example.test",
+        "format": "csv",
+    }
     before = _snapshot()
 
     refused = {url: staff_client.post(url, payload).status_code for url in urls}

@@ -22,7 +22,7 @@ from tests.security.world import open_campaign
 pytestmark = pytest.mark.django_db
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-EVIL = [f"{t}HYPERLINK(\"http://evil.test\",\"klik\")" for t in TRIGGERS]
+EVIL = [f'{t}HYPERLINK("http://evil.test","klik")' for t in TRIGGERS]
 
 
 @pytest.fixture
@@ -49,7 +49,9 @@ def exporter(client, django_user_model):
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    return list(
+        csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";")
+    )
 
 
 def _xlsx_rows(data) -> list[list]:

@@ -18,18 +18,27 @@ pytestmark = pytest.mark.django_db
 
 def test_check_deploy_is_clean_with_production_environment():
     env = {
-        key: value for key, value in os.environ.items()
-        if not key.startswith(("DB_", "DEBUG", "HTTPS", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_"))
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(
+            ("DB_", "DEBUG", "HTTPS", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_")
+        )
     }
     env.update(
-        DEBUG="false", HTTPS="true", ALLOWED_HOSTS="enquete.vvsg.be",
+        DEBUG="false",
+        HTTPS="true",
+        ALLOWED_HOSTS="enquete.vvsg.be",
         SECRET_KEY=secrets.token_urlsafe(48)[:64],
         DJANGO_SETTINGS_MODULE="vvsg_survey.settings",
     )
 
     run = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
     assert run.returncode == 0, run.stdout + run.stderr
@@ -56,17 +65,27 @@ def pages(django_user_model):
     mayor = invite(campaign=campaign)
     admin = django_user_model.objects.create_superuser("hdr-admin", "h@vvsg.test", "pw")
     return {
-        "respondent": [mayor.url(), mayor.url("vragen/a/"), mayor.url("overzicht/"),
-                       "/b/onbekende-link/"],
-        "admin": [reverse("admin:index"),
-                  reverse("admin:municipalities_municipality_changelist"),
-                  reverse("admin:municipalities_municipality_change",
-                          args=[mayor.invitation.municipality_id]),
-                  reverse("admin:responses_response_changelist"),
-                  reverse("admin:responses_response_change", args=[mayor.response.pk])],
-        "staff": [reverse("responses:export-form", args=[campaign.slug]),
-                  reverse("responses:results-list"),
-                  reverse("responses:results-overview", args=[campaign.slug])],
+        "respondent": [
+            mayor.url(),
+            mayor.url("vragen/a/"),
+            mayor.url("overzicht/"),
+            "/b/onbekende-link/",
+        ],
+        "admin": [
+            reverse("admin:index"),
+            reverse("admin:municipalities_municipality_changelist"),
+            reverse(
+                "admin:municipalities_municipality_change",
+                args=[mayor.invitation.municipality_id],
+            ),
+            reverse("admin:responses_response_changelist"),
+            reverse("admin:responses_response_change", args=[mayor.response.pk]),
+        ],
+        "staff": [
+            reverse("responses:export-form", args=[campaign.slug]),
+            reverse("responses:results-list"),
+            reverse("responses:results-overview", args=[campaign.slug]),
+        ],
         "user": admin,
     }
 

@@ -1,4 +1,4 @@
-"""Staff permissions: no export without export_responses, no results without view_results."""
+"""Staff: no export without export_responses, no results without view_results."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ def campaign():
     campaign = open_campaign()
     for _ in range(5):
         make_export_response(
-            campaign=campaign, municipalities=[make_municipality()],
-            answers={"q1": "ja", "q4": SECRET}, status=ResponseStatus.SUBMITTED,
+            campaign=campaign,
+            municipalities=[make_municipality()],
+            answers={"q1": "ja", "q4": SECRET},
+            status=ResponseStatus.SUBMITTED,
         )
     return campaign
 
@@ -84,7 +86,9 @@ def test_staff_without_results_permission_sees_no_results(
 
 
 def test_anonymous_gets_neither_exports_nor_results(client, campaign):
-    replies = [client.get(url) for url in _export_urls(campaign) + _results_urls(campaign)]
+    replies = [
+        client.get(url) for url in _export_urls(campaign) + _results_urls(campaign)
+    ]
 
     assert all(r.status_code in (302, 403) for r in replies)
     assert all(SECRET.encode() not in _body(r) for r in replies)

@@ -87,10 +87,15 @@ def test_respondent_cannot_write_other_response_via_tampered_fields(client):
 
     # A posts with B's response/answer/invitation ids smuggled into every slot.
     tampered = {
-        "_question": "q4", "q-q4": "overschreven door A", "q-q4-rev": "1",
-        "response": b.response.pk, "response_id": b.response.pk,
-        "answer": b_answer.pk, "answer_id": b_answer.pk,
-        "invitation": b.invitation.pk, "token": b.token,
+        "_question": "q4",
+        "q-q4": "overschreven door A",
+        "q-q4-rev": "1",
+        "response": b.response.pk,
+        "response_id": b.response.pk,
+        "answer": b_answer.pk,
+        "answer_id": b_answer.pk,
+        "invitation": b.invitation.pk,
+        "token": b.token,
     }
     autosave = client.post(a.url("vragen/b/opslaan/"), tampered)
     page_post = client.post(a.url("vragen/b/"), {**tampered, "action": "stay"})
@@ -109,7 +114,9 @@ def test_respondent_pages_never_show_other_response(client):
     campaign = open_campaign()
     a = invite(campaign=campaign)
     b = invite(campaign=campaign, name="Geheime Naam B")
-    client.post(b.url("vragen/b/opslaan/"), {"_question": "q4", "q-q4": "geheim-antwoord-B"})
+    client.post(
+        b.url("vragen/b/opslaan/"), {"_question": "q4", "q-q4": "geheim-antwoord-B"}
+    )
 
     pages = [
         client.get(a.url(suffix)).content.decode()

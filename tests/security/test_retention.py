@@ -35,8 +35,12 @@ def _world(*, closed_days_ago: int):
     contact = make_contact(municipality=municipality, name="Jan Peeters")
     invitation = make_invitation(campaign=campaign, contact=contact)
     response = make_export_response(
-        campaign=campaign, municipalities=[municipality], answers=ANSWERS, others=OTHERS,
-        respondent_name="Jan Peeters", respondent_email="jan@gemeente.test",
+        campaign=campaign,
+        municipalities=[municipality],
+        answers=ANSWERS,
+        others=OTHERS,
+        respondent_name="Jan Peeters",
+        respondent_email="jan@gemeente.test",
     )
     Invitation.objects.filter(pk=invitation.pk).update(response=response)
     for answer in Answer.objects.filter(response=response):
@@ -44,8 +48,11 @@ def _world(*, closed_days_ago: int):
             answer=answer, value=answer.value, other_text=answer.other_text, revision=1
         )
     Delivery.objects.create(
-        campaign=campaign, invitation=invitation, kind="confirmation",
-        email=contact.email, context={"sections": [{"items": ["Onze schepen"]}]},
+        campaign=campaign,
+        invitation=invitation,
+        kind="confirmation",
+        email=contact.email,
+        context={"sections": [{"items": ["Onze schepen"]}]},
     )
     return campaign, contact, invitation, response
 
@@ -70,7 +77,10 @@ def test_retention_removes_open_text_and_contact_details_of_old_campaign():
     }
     history = AnswerRevision.objects.filter(answer__response=response)
     assert sorted((r.value is None, r.other_text) for r in history) == [
-        (False, ""), (False, ""), (False, ""), (True, ""),
+        (False, ""),
+        (False, ""),
+        (False, ""),
+        (True, ""),
     ]
     response.refresh_from_db()
     invitation.refresh_from_db()
@@ -112,11 +122,20 @@ def test_retention_is_idempotent_and_dry_run_writes_nothing():
     second = apply_retention(now=NOW, days=730)
 
     assert after_dry["q4"] == ("Onze schepen zei iets", "")
-    assert dry.dry_run and (dry.answers, dry.contacts) == (first.answers, first.contacts)
+    assert dry.dry_run and (dry.answers, dry.contacts) == (
+        first.answers,
+        first.contacts,
+    )
     assert first.answers == 2
     assert second.as_dict() == {
-        "campaigns": 1, "answers": 0, "revisions": 0, "invitations": 0,
-        "responses": 0, "deliveries": 0, "contacts": 0, "dry_run": False,
+        "campaigns": 1,
+        "answers": 0,
+        "revisions": 0,
+        "invitations": 0,
+        "responses": 0,
+        "deliveries": 0,
+        "contacts": 0,
+        "dry_run": False,
     }
 
 

@@ -32,11 +32,13 @@ def world(django_user_model, settings):
     campaign = open_campaign(name=f"Bevraging {PAYLOAD}")
     town = make_municipality(name=f"Gemeente {PAYLOAD}")
     mayor = invite(campaign=campaign, municipality=town, name=f"Jan {PAYLOAD}")
-    for i in range(5):
+    for _ in range(5):
         make_export_response(
-            campaign=campaign, municipalities=[make_municipality()],
+            campaign=campaign,
+            municipalities=[make_municipality()],
             answers={"q1": "ja", "q4": PAYLOAD, "q7": "ander"},
-            others={"q7": PAYLOAD}, status=ResponseStatus.SUBMITTED,
+            others={"q7": PAYLOAD},
+            status=ResponseStatus.SUBMITTED,
         )
     admin = django_user_model.objects.create_superuser("xss", "x@vvsg.test", "pw")
     return campaign, town, mayor, admin
@@ -55,7 +57,9 @@ def test_admin_escapes_names_and_answers(client, world):
             "admin:municipalities_contact_change", args=[mayor.invitation.contact_id]
         ),
         "response list": reverse("admin:responses_response_changelist"),
-        "response form": reverse("admin:responses_response_change", args=[mayor.response.pk]),
+        "response form": reverse(
+            "admin:responses_response_change", args=[mayor.response.pk]
+        ),
     }
 
     for where, url in pages.items():
@@ -95,11 +99,17 @@ def test_respondent_pages_escape_municipality_and_own_answers(client, world):
 
 def test_html_mails_escape_names_and_answers(world):
     campaign, _, mayor, _ = world
-    context = mail_context(campaign=campaign, invitation=mayor.invitation, link="https://x/")
-    _, _, invitation_html = render_mail(campaign=campaign, kind="invitation", context=context)
+    context = mail_context(
+        campaign=campaign, invitation=mayor.invitation, link="https://x/"
+    )
+    _, _, invitation_html = render_mail(
+        campaign=campaign, kind="invitation", context=context
+    )
     mail_response = make_export_response(
-        campaign=campaign, municipalities=[make_municipality(name=f"Stad {PAYLOAD}")],
-        answers={"q1": "ja", "q4": PAYLOAD}, respondent_name=f"Piet {PAYLOAD}",
+        campaign=campaign,
+        municipalities=[make_municipality(name=f"Stad {PAYLOAD}")],
+        answers={"q1": "ja", "q4": PAYLOAD},
+        respondent_name=f"Piet {PAYLOAD}",
     )
     confirmation = {**context, **confirmation_context(response=mail_response)}
     _, text, confirmation_html = render_mail(

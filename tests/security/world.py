@@ -36,12 +36,17 @@ def invite(*, campaign, municipality=None, start: bool = True, **contact) -> Res
     response = None
     if start:
         response = start_response(
-            invitation=invitation, respondent_name=person.name,
-            respondent_email=person.email, respondent_function="Burgemeester",
-            is_coordinator=False, extra_nis_codes=[],
+            invitation=invitation,
+            respondent_name=person.name,
+            respondent_email=person.email,
+            respondent_function="Burgemeester",
+            is_coordinator=False,
+            extra_nis_codes=[],
         ).response
         invitation.refresh_from_db()
-    return Respondent(invitation=invitation, token=raw_token_for(invitation), response=response)
+    return Respondent(
+        invitation=invitation, token=raw_token_for(invitation), response=response
+    )
 
 
 def colleague(*, of: Respondent, **contact) -> Respondent:
@@ -50,7 +55,12 @@ def colleague(*, of: Respondent, **contact) -> Respondent:
 
     person = make_contact(municipality=of.invitation.municipality, **contact)
     invitation = make_invitation(
-        campaign=of.invitation.campaign, contact=person, kind="forward",
-        response=of.response, forwarded_by=of.invitation,
+        campaign=of.invitation.campaign,
+        contact=person,
+        kind="forward",
+        response=of.response,
+        forwarded_by=of.invitation,
     )
-    return Respondent(invitation=invitation, token=raw_token_for(invitation), response=of.response)
+    return Respondent(
+        invitation=invitation, token=raw_token_for(invitation), response=of.response
+    )

@@ -13,11 +13,19 @@ SPEC = spec_from_yaml(instrument_path(2024))
 NIS = st.sampled_from(["44021", "11002", "71022", "24062", "1234", "abcde"])
 
 
-def _value(question):
+# Values of the wrong shape, as a tampered POST or an old draft could hold.
+JUNK = st.one_of(
+    st.none(),
+    st.integers(),
+    st.lists(st.one_of(st.integers(), st.dictionaries(st.text(max_size=2), st.none()))),
+    st.dictionaries(st.text(max_size=3), st.lists(st.integers(), max_size=2)),
+)
+
+
+def _shaped(question):
     codes = [o.code for o in question.options]
-    junk = st.sampled_from(["", "onbekend", None])
     if question.type == "single":
-        return st.one_of(st.sampled_from(codes), junk)
+        return st.one_of(st.sampled_from(codes), st.sampled_from(["", "onbekend"]))
     if question.type == "multiple":
         return st.lists(st.sampled_from(codes + ["onbekend"]), max_size=4)
     if question.type == "matrix":
@@ -28,6 +36,10 @@ def _value(question):
     if question.type == "number":
         return st.one_of(st.integers(-5, 100), st.floats(allow_nan=False))
     return st.text(max_size=20)
+
+
+def _value(question):
+    return st.one_of(_shaped(question), _shaped(question), _shaped(question), JUNK)
 
 
 # Gatekeeping questions are always answered so deep branches get exercised.

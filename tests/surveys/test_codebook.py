@@ -198,3 +198,18 @@ def test_admin_instrument_detail_is_read_only(admin_client):
     assert "Gewelddadige radicalisering" in page.content.decode()
     assert post.status_code == 403
     assert instrument.title == "Ledenbevraging Radicalisering & Polarisatie 2024"
+
+
+def test_instrument_detail_page_shows_questions_and_conditions(client, admin_client):
+    instrument = make_real_instrument(2024)
+    url = reverse("surveys:instrument-detail", args=[instrument.pk])
+
+    anonymous = client.get(url)
+    page = admin_client.get(url).content.decode()
+
+    assert "/admin/login/" in anonymous["Location"]
+    assert "Ledenbevraging Radicalisering &amp; Polarisatie 2024" in page
+    assert "57 vragen" in page
+    assert "RAD_VORMEN[islam] in (toegenomen, gestabiliseerd, afgenomen)" in page
+    assert page.count('class="mb-3 border-start ps-3"') == 57
+    assert "style=" not in page and "<script>" not in page

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
-from surveys.definition import read_definition, spec_from_yaml
+from surveys.definition import (
+    InstrumentError,
+    parse_definition,
+    read_definition,
+    spec_from_yaml,
+)
 from tests.factories import instrument_path
 
 
@@ -115,4 +121,47 @@ def test_instrument_2026_documents_its_changes():
     assert new_spec.question("DES_THEMAS").option("ai_deepfakes")
     assert "online_polarisatie" in [
         r.code for r in new_spec.question("POL_BREUKLIJNEN").rows
+    ]
+
+
+def _number_file(settings):
+    return yaml.safe_dump(
+        {
+            "code": "n",
+            "version": "1",
+            "title": "N",
+            "sections": [
+                {
+                    "code": "s",
+                    "title": "S",
+                    "questions": [
+                        {
+                            "code": "Q_AANTAL",
+                            "number": 1,
+                            "type": "number",
+                            "text": "Hoeveel?",
+                            "source": "Figuur 12",
+                            "settings": settings,
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+
+
+def test_number_settings_bins_and_bounds():
+    good = parse_definition(
+        _number_file({"bins": [0, 1, 6, 11], "min": 0, "max": 99}), source="n.yaml"
+    )
+
+    with pytest.raises(InstrumentError) as excinfo:
+        parse_definition(
+            _number_file({"bins": [5, 1], "min": 9, "max": 1}), source="n.yaml"
+        )
+
+    assert good.data["sections"][0]["questions"][0]["settings"]["bins"] == [0, 1, 6, 11]
+    assert excinfo.value.problems == [
+        "vraag Q_AANTAL: instelling 'bins' moet een oplopende lijst van getallen zijn",
+        "vraag Q_AANTAL: instelling 'min' is groter dan 'max'",
     ]

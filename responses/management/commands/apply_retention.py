@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from responses.services.retention import apply_retention
@@ -16,8 +15,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--days", type=int, default=None,
-            help=f"Bewaartermijn in dagen (standaard RETENTION_DAYS={settings.RETENTION_DAYS}).",
+            "--days",
+            type=int,
+            default=None,
+            help="Bewaartermijn in dagen (standaard settings.RETENTION_DAYS).",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Alleen tellen, niets wijzigen."
