@@ -386,7 +386,9 @@ def visible_answers(spec: InstrumentSpec, answers: Mapping[str, Any]) -> dict[st
         if q.code not in vis.visible or not is_answered(answers.get(q.code)):
             continue
         value = answers[q.code]
-        if q.type == "matrix" and isinstance(value, Mapping):
+        if q.type == "matrix":
+            if not isinstance(value, Mapping):
+                continue  # not a matrix answer at all: nothing to export per row
             value = {r: v for r, v in value.items() if r in vis.rows[q.code]}
             if not value:
                 continue

@@ -146,6 +146,8 @@ class WorkerProcess:
     proc: subprocess.Popen | None = None
 
     def start(self) -> None:
+        # Only this start's log lines count: after a kill() the file already says "ready.".
+        offset = self.log.stat().st_size if self.log.exists() else 0
         self.proc = subprocess.Popen(  # noqa: S603 - fixed argv
             [
                 sys.executable, "-m", "celery", "-A", "vvsg_survey", "worker",
@@ -158,7 +160,7 @@ class WorkerProcess:
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if "ready." in self.log.read_text(errors="replace"):
+            if b"ready." in self.log.read_bytes()[offset:]:
                 return
             if self.proc.poll() is not None:
                 raise RuntimeError(f"celery worker exited:\n{self.log.read_text()}")

@@ -106,6 +106,10 @@ class ResponseRates:
     by_province: list[Rate] = field(default_factory=list)
     by_cluster_type: list[Rate] = field(default_factory=list)
 
+    @property
+    def overall_rows(self) -> list[Rate]:
+        return [self.overall]
+
 
 def response_rates(*, campaign: Campaign) -> ResponseRates:
     """Invited/opened/started/submitted counts overall, per province, per cluster type."""

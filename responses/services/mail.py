@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -86,9 +87,14 @@ def template_sources(*, campaign: Campaign | None, kind: str) -> tuple[str, str,
     return _default_template(kind)
 
 
+@lru_cache(maxsize=64)
+def _compiled(source: str):
+    # Compiling is most of the render cost; a batch renders the same few sources.
+    return _sandbox().from_string(source)
+
+
 def render_string(source: str, context: dict, *, autoescape: bool) -> str:
-    template = _sandbox().from_string(source)
-    return template.render(Context(context, autoescape=autoescape))
+    return _compiled(source).render(Context(context, autoescape=autoescape))
 
 
 def render_mail(*, campaign: Campaign | None, kind: str, context: dict) -> tuple[str, str, str]:
@@ -192,16 +198,16 @@ def enqueue_deliveries(ids: Iterable[int]) -> None:
 
         from responses.tasks import send_delivery_task
 
-        for pk in ids:
+        for done, pk in enumerate(ids):
             try:
                 send_delivery_task.delay(pk)
             except OperationalError:
-                # Broker down: the rows stay PENDING and recover_deliveries() re-enqueues
-                # them on a later tick; failing here would turn a committed submit into
-                # an error page (tests/faults/test_redis_down.py).
+                # Broker down: the rows stay PENDING and recover_deliveries()
+                # re-enqueues them on a later tick; raising here would turn a
+                # committed submit into an error page (tests/faults/test_redis_down.py).
                 logging.getLogger(__name__).warning(
                     "broker unavailable; %d deliveries left PENDING for recovery",
-                    len(ids) - ids.index(pk),
+                    len(ids) - done,
                 )
                 break
 

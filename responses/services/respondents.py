@@ -6,6 +6,7 @@ token except where a new one is minted for a forwarded colleague.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -28,6 +29,8 @@ from responses.models import (
     ResponseStatus,
 )
 from responses.services.tokens import find_invitation, hash_token, issue_token, link_for
+
+logger = logging.getLogger(__name__)
 
 
 class LinkState(StrEnum):
@@ -62,17 +65,17 @@ def resolve_link(*, raw_token: str, client_ip: str) -> LinkLookup:
     by interleaving a known-good link.
     """
     key = _rate_key(client_ip)
-    if cache.get(key, 0) >= settings.TOKEN_RATE_LIMIT:
+    try:
+        limited = cache.get(key, 0) >= settings.TOKEN_RATE_LIMIT
+    except Exception:  # noqa: BLE001 - see _count_failure
+        logger.warning("rate-limit cache unavailable; link lookups not limited")
+        limited = False
+    if limited:
         return LinkLookup(LinkState.RATE_LIMITED)
     invitation = find_invitation(raw_token=raw_token)
     if invitation is not None:
         return LinkLookup(LinkState.OK, invitation)
-    # add() creates the counter with the window as its lifetime; incr() keeps it.
-    if not cache.add(key, 1, timeout=settings.TOKEN_RATE_WINDOW_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=settings.TOKEN_RATE_WINDOW_SECONDS)
+    _count_failure(key)
     revoked = (
         raw_token
         and len(raw_token) <= 100
@@ -81,6 +84,21 @@ def resolve_link(*, raw_token: str, client_ip: str) -> LinkLookup:
         ).exists()
     )
     return LinkLookup(LinkState.REVOKED if revoked else LinkState.UNKNOWN)
+
+
+def _count_failure(key: str) -> None:
+    # Fail open: with the cache (Redis in production) down, respondents must keep
+    # answering; 256-bit tokens stay unguessable without the limit for a while
+    # (tests/faults/test_redis_down.py).
+    try:
+        # add() creates the counter with the window as its lifetime; incr() keeps it.
+        if not cache.add(key, 1, timeout=settings.TOKEN_RATE_WINDOW_SECONDS):
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, timeout=settings.TOKEN_RATE_WINDOW_SECONDS)
+    except Exception:  # noqa: BLE001 - any cache backend's connection error
+        logger.warning("rate-limit cache unavailable; failed lookup not counted")
 
 
 def record_open(*, invitation: Invitation, now: datetime | None = None) -> None:
@@ -202,10 +220,19 @@ def start_response(
             locked.response = response
             locked.save(update_fields=["response"])
         invitation.response = response
-        response.respondent_name = respondent_name
-        response.respondent_email = respondent_email
-        response.respondent_function = respondent_function
-        response.is_coordinator = is_coordinator or response.is_coordinator
+        if result.joined_existing:
+            # A colleague joining keeps the starter's details and besturen intact.
+            response.respondent_name = response.respondent_name or respondent_name
+            response.respondent_email = response.respondent_email or respondent_email
+            response.respondent_function = (
+                response.respondent_function or respondent_function
+            )
+            response.is_coordinator = response.is_coordinator or is_coordinator
+        else:
+            response.respondent_name = respondent_name
+            response.respondent_email = respondent_email
+            response.respondent_function = respondent_function
+            response.is_coordinator = is_coordinator
         response.save(
             update_fields=[
                 "respondent_name",
@@ -220,20 +247,23 @@ def start_response(
     targets = [own, *(known[c] for c in sorted(wanted) if c != own.nis_code)]
     for municipality in targets:
         _cover(response=response, municipality=municipality, result=result)
-    if is_coordinator:
-        keep = {m.pk for m in targets} | {own.pk}
-        stale = (
-            ResponseMunicipality.objects.filter(response=response)
-            .exclude(municipality_id__in=keep)
-            .exclude(municipality=own)
-            .select_related("municipality")
-        )
-        for row in stale:
-            # Besturen reached through another chain member's invitation stay covered.
-            if response.invitations.filter(municipality=row.municipality).exists():
-                continue
-            result.removed.append(row.municipality)
-            row.delete()
+    if result.joined_existing:
+        return result
+    # The form is the whole truth: besturen no longer ticked (all extras, once the
+    # coordinator box is unticked) are released for other respondents.
+    keep = {m.pk for m in targets} | {own.pk}
+    stale = (
+        ResponseMunicipality.objects.filter(response=response)
+        .exclude(municipality_id__in=keep)
+        .exclude(municipality=own)
+        .select_related("municipality")
+    )
+    for row in stale:
+        # Besturen reached through another chain member's invitation stay covered.
+        if response.invitations.filter(municipality=row.municipality).exists():
+            continue
+        result.removed.append(row.municipality)
+        row.delete()
     return result
 
 

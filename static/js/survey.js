@@ -98,6 +98,27 @@
       document.body.addEventListener("surveyVisibility", function (event) {
         applyVisibility(form, event.detail || {});
       });
+      // A failed autosave must be visible: the answer is still in the page and is
+      // saved by "Volgende" or "Opslaan en later verder".
+      var failed = function (event) {
+        var box = event.target.closest && event.target.closest("[data-question]");
+        var feedback = box && box.querySelector(".feedback");
+        if (!feedback) return;
+        feedback.textContent = "";
+        var note = document.createElement("span");
+        note.className = "save-failed small text-danger";
+        var status = event.detail && event.detail.xhr ? event.detail.xhr.status : 0;
+        if (status === 400 || status === 403) {
+          note.textContent = event.detail.xhr.responseText.slice(0, 200);
+        } else if (status) {
+          note.textContent = "Niet opgeslagen door een fout op de server. Probeer opnieuw of klik op Volgende.";
+        } else {
+          note.textContent = "Niet opgeslagen: geen verbinding. Uw antwoord wordt bewaard wanneer u op Volgende klikt.";
+        }
+        feedback.appendChild(note);
+      };
+      document.body.addEventListener("htmx:sendError", failed);
+      document.body.addEventListener("htmx:responseError", failed);
     }
     picker();
     focusErrorSummary();

@@ -51,9 +51,16 @@ def _answer_all(client, mayor) -> list[int]:
 
 
 def test_redis_down_autosave_and_submit_then_mail_once_after_recovery(
-    smtp_sink, celery_worker_process, celery_broker, private_redis, client
+    smtp_sink, celery_worker_process, celery_broker, private_redis, client, settings
 ):
     use_broker(celery_broker, private_redis.url)
+    # As in production (docker-compose CACHE_URL): the link rate limit lives in Redis.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": private_redis.url.replace("/0", "/1"),
+        }
+    }
     mayor = invite(campaign=open_campaign(), email="burgemeester@gemeente.test")
 
     private_redis.kill()

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from responses.models import Answer, Invitation, ResponseMunicipality, ResponseStatus
 from tests.factories import (
     make_covering_response,
+    make_invitation,
     make_municipality,
     make_respondent,
     make_survey_campaign,
@@ -218,3 +219,111 @@ def test_invalid_link_page(transactional_db, live_server, page):
 
     expect(page.get_by_role("heading", name="Deze link is onbekend")).to_be_visible()
     assert page.locator("html").get_attribute("lang").lower() == "nl-be"
+
+
+def test_keyboard_only_answer_is_autosaved(transactional_db, live_server, page):
+    invitation, token = make_respondent()
+    _start(page, f"{live_server.url}/b/{token}/")
+
+    page.get_by_label("Ja (gelijk)").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")  # moves the choice within the radio group
+    expect(page.get_by_label("Ja (stijging)")).to_be_focused()
+    expect(page.locator("#fb-rad_signalen")).to_contain_text("Opgeslagen om")
+
+    assert _stored(invitation, "rad_signalen") in ("ja_gelijk", "ja_stijging")
+    deadline = time.monotonic() + 10
+    while _stored(invitation, "rad_signalen") != "ja_stijging":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+def test_without_javascript_branching_and_saving_still_work(
+    transactional_db, live_server, browser
+):
+    invitation, token = make_respondent()
+    context = browser.new_context(locale="nl-BE", java_script_enabled=False)
+    page = context.new_page()
+    _start(page, f"{live_server.url}/b/{token}/")
+
+    vormen = page.locator('[data-question="rad_vormen"]')
+    expect(vormen).to_be_hidden()
+    page.get_by_label("Ja (daling)").check()
+    page.get_by_role("button", name="Volgende").click()
+    expect(
+        page.get_by_text("Op basis van uw antwoord verschenen bijkomende vragen.")
+    ).to_be_visible()
+    expect(vormen).to_be_visible()
+    page.get_by_label("Weet niet").check()
+    page.get_by_label("Extreemrechts", exact=True).check()
+    page.get_by_role("button", name="Volgende").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("kan niet samen met een ander antwoord")
+    context.close()
+
+    assert _stored(invitation, "rad_signalen") == "ja_daling"
+    assert not Answer.objects.filter(question__code="rad_vormen").exists()
+
+
+def test_conflicting_edit_is_shown_and_resolved_in_the_page(
+    transactional_db, live_server, page
+):
+    from responses.services.answers import Submitted, save_answers
+
+    invitation, token = make_respondent()
+    _start(page, f"{live_server.url}/b/{token}/")
+    page.goto(f"{live_server.url}/b/{token}/vragen/polarisatie/")
+    box = page.get_by_label("Licht toe (optioneel).")
+    box.fill("Versie van de burgemeester")
+    box.blur()
+    expect(page.locator("#fb-pol_toelichting")).to_contain_text("Opgeslagen om")
+    invitation.refresh_from_db()
+    colleague = make_invitation(
+        campaign=invitation.campaign,
+        municipality=invitation.municipality,
+        kind="forward",
+        response=invitation.response,
+        forwarded_by=invitation,
+        name="Sam Collega",
+    )
+    save_answers(
+        response=invitation.response,
+        invitation=colleague,
+        answers={"pol_toelichting": Submitted("Versie van Sam", base_revision=1)},
+    )
+
+    box.fill("Nieuwe versie van de burgemeester")
+    box.blur()
+    conflict = page.locator("#fb-pol_toelichting .conflict")
+    expect(conflict).to_contain_text("gewijzigd door Sam Collega")
+    expect(conflict).to_contain_text("Versie van Sam")
+    _shot(page, "conflict-1280")
+    assert (
+        Answer.objects.get(question__code="pol_toelichting").value == "Versie van Sam"
+    )
+    conflict.get_by_role("button", name="Mijn versie bewaren").click()
+    expect(page.get_by_label("Licht toe (optioneel).")).to_have_value(
+        "Nieuwe versie van de burgemeester"
+    )
+
+    answer = Answer.objects.get(question__code="pol_toelichting")
+    assert (answer.value, answer.answered_by) == (
+        "Nieuwe versie van de burgemeester",
+        invitation,
+    )
+
+
+def test_failed_autosave_is_reported_on_the_question(
+    transactional_db, live_server, page
+):
+    invitation, token = make_respondent()
+    _start(page, f"{live_server.url}/b/{token}/")
+    page.route("**/opslaan/", lambda route: route.abort())
+
+    page.get_by_label("Neen").check()
+
+    expect(page.locator("#fb-rad_signalen")).to_contain_text("Niet opgeslagen")
+    page.unroute("**/opslaan/")
+    page.get_by_role("button", name="Volgende").click()
+    expect(page.get_by_role("heading", name="Polarisatie", exact=True)).to_be_visible()
+    assert _stored(invitation, "rad_signalen") == "neen"

@@ -431,3 +431,55 @@ def test_confirmation_mail_html_lists_answers(
     assert "Gewelddadige radicalisering" in html
     assert "&lt;b&gt;vet&lt;/b&gt;" in html  # answers are escaped in the HTML copy
     assert f"/b/{token}/" in mail.body  # the personal link to edit again
+
+
+def test_section_without_visible_questions_is_skipped(client):
+    from responses.services.answers import Submitted, save_answers
+
+    mayor, token = make_started_response()
+    # Make the whole 'radicalisering' page inapplicable is impossible (its first
+    # question is unconditional), so hide the only follow-up page instead.
+    instrument = mayor.campaign.instrument
+    instrument.questions.filter(section__code="beleid").update(
+        condition={"q": "pol_signalen", "in": ["ja"]}
+    )
+    instrument.source_sha256 = "changed-" + instrument.source_sha256[8:]
+    instrument.save()
+    save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={"pol_signalen": Submitted("neen")},
+    )
+
+    page = client.get(f"/b/{token}/vragen/beleid/")
+
+    assert page.headers["Location"] == f"/b/{token}/overzicht/"
+
+
+def test_reopen_after_submit_goes_to_first_section_and_keeps_status(
+    client, django_capture_on_commit_callbacks
+):
+    mayor, token = make_started_response()
+    for section, data in [
+        ("radicalisering", {"q-rad_signalen": "neen"}),
+        ("polarisatie", {"q-pol_signalen": "neen"}),
+        ("beleid", {"q-bel_fte": "1"}),
+    ]:
+        client.post(f"/b/{token}/vragen/{section}/", {**data, "action": "next"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/b/{token}/indienen/")
+
+    reopened = client.post(f"/b/{token}/wijzigen/")
+    landing = client.get(f"/b/{token}/").content.decode()
+
+    assert reopened.headers["Location"] == f"/b/{token}/vragen/radicalisering/"
+    assert Response.objects.get().status == ResponseStatus.SUBMITTED
+    assert "Deze vragenlijst werd ingediend op" in landing
+
+
+def test_confirmation_page_before_submit_redirects_to_review(client):
+    mayor, token = make_started_response()
+
+    page = client.get(f"/b/{token}/bedankt/")
+
+    assert page.headers["Location"] == f"/b/{token}/overzicht/"

@@ -246,3 +246,90 @@ def test_forward_creates_invitation_on_same_response_and_queues_mail(
     assert [m.to for m in mailoutbox] == [["sam@gemeente.be"]]
     assert mayor.name in mailoutbox[0].subject
     assert "/b/" in mailoutbox[0].body
+
+
+def test_colleague_joining_keeps_coordinator_besturen(client):
+    campaign = make_survey_campaign()
+    coordinator, token = make_respondent(campaign=campaign)
+    extra = make_municipality(name="Bocholt")
+    client.post(
+        f"/b/{token}/besturen/",
+        {
+            "respondent_name": "Coördinator",
+            "respondent_email": "coord@ig.be",
+            "respondent_function": "IGS",
+            "is_coordinator": "on",
+            "municipalities": [extra.nis_code],
+        },
+    )
+    colleague, colleague_token = make_respondent(
+        campaign=campaign, municipality=coordinator.municipality
+    )
+
+    client.post(
+        f"/b/{colleague_token}/besturen/",
+        {
+            "respondent_name": "Jo",
+            "respondent_email": "jo@gemeente.be",
+            "respondent_function": "Preventie",
+        },
+    )
+
+    coordinator.refresh_from_db()
+    response = coordinator.response
+    assert set(response.represented.values_list("municipality__name", flat=True)) == {
+        coordinator.municipality.name,
+        "Bocholt",
+    }
+    assert (response.respondent_name, response.is_coordinator) == ("Coördinator", True)
+
+
+def test_unticking_coordinator_releases_extra_besturen(client):
+    campaign = make_survey_campaign()
+    coordinator, token = make_respondent(campaign=campaign)
+    extra = make_municipality(name="Kinrooi")
+    data = {
+        "respondent_name": "Coördinator",
+        "respondent_email": "coord@ig.be",
+        "respondent_function": "IGS",
+    }
+    client.post(
+        f"/b/{token}/besturen/",
+        {**data, "is_coordinator": "on", "municipalities": [extra.nis_code]},
+    )
+
+    page = client.post(f"/b/{token}/besturen/", data, follow=True)
+
+    coordinator.refresh_from_db()
+    assert list(
+        coordinator.response.represented.values_list("municipality", flat=True)
+    ) == [coordinator.municipality_id]
+    assert coordinator.response.is_coordinator is False
+    assert "Kinrooi werd verwijderd uit uw besturen." in page.content.decode()
+
+
+def test_error_pages_never_write_the_token_to_the_log(client, caplog):
+    campaign = make_survey_campaign(status=CampaignStatus.PAUSED)
+    invitation, token = make_respondent(campaign=campaign)
+    revoked, revoked_token = make_respondent()
+    revoke_invitation(invitation=revoked)
+
+    with caplog.at_level("DEBUG"):
+        paused = client.get(f"/b/{token}/")
+        gone = client.get(f"/b/{revoked_token}/")
+        missing = client.get(f"/b/{token}/vragen/bestaat-niet/")
+        bad_save = client.post(f"/b/{token}/vragen/polarisatie/opslaan/")
+        _, open_token = make_started_response()
+        unknown_section = client.get(f"/b/{open_token}/vragen/bestaat-niet/")
+
+    assert [paused.status_code, gone.status_code, missing.status_code] == [
+        403,
+        410,
+        403,
+    ]
+    assert bad_save.status_code == 403
+    assert token not in caplog.text
+    assert revoked_token not in caplog.text
+    assert unknown_section.status_code == 404
+    assert "Deze pagina bestaat niet" in unknown_section.content.decode()
+    assert open_token not in caplog.text

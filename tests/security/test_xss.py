@@ -60,6 +60,12 @@ def test_admin_escapes_names_and_answers(client, world):
         "response form": reverse(
             "admin:responses_response_change", args=[mayor.response.pk]
         ),
+        "campaign list": reverse("admin:responses_campaign_changelist"),
+        "campaign form": reverse("admin:responses_campaign_change", args=[campaign.pk]),
+        "invitation list": reverse("admin:responses_invitation_changelist"),
+        "invitation form": reverse(
+            "admin:responses_invitation_change", args=[mayor.invitation.pk]
+        ),
     }
 
     for where, url in pages.items():
@@ -81,6 +87,10 @@ def test_results_and_staff_pages_escape_answers_and_names(client, world):
             "responses:results-question", args=[campaign.slug, "q7"]
         ),
         "export form": reverse("responses:export-form", args=[campaign.slug]),
+        "campaign list": reverse("responses:list-campaigns"),
+        "campaign detail": reverse("responses:show-campaign", args=[campaign.slug]),
+        "response rate": reverse("responses:show-response-rate", args=[campaign.slug]),
+        "deliveries": reverse("responses:list-deliveries", args=[campaign.slug]),
     }
 
     html = {where: client.get(url).content.decode() for where, url in pages.items()}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from surveys import branching
 from surveys.branching import (
     InstrumentSpec,
     OptionSpec,
@@ -589,14 +588,16 @@ def test_describe_condition(condition, text):
     assert describe(condition) == text
 
 
-def test_branching_module_does_not_import_django():
+@pytest.mark.parametrize("module", ["branching", "definition", "validation"])
+def test_pure_modules_do_not_import_django(module):
     import ast
+    import importlib
     import inspect
 
-    tree = ast.parse(inspect.getsource(branching))
+    source = inspect.getsource(importlib.import_module(f"surveys.{module}"))
     imported = {
         (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
-        for node in ast.walk(tree)
+        for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }

@@ -515,3 +515,31 @@ def test_load_real_instruments_2024_and_2026(tmp_path):
         ).count()
         == 4
     )
+
+
+def test_replace_refuses_to_drop_an_answered_question_and_rolls_back(tmp_path):
+    from responses.models import Answer, Response
+    from tests.factories import make_campaign
+
+    path = write(tmp_path, BASE)
+    instrument = load_instrument(path=path)
+    original_sha = instrument.source_sha256
+    campaign = make_campaign(instrument=instrument)
+    response = Response.objects.create(campaign=campaign)
+    Answer.objects.create(
+        response=response, question=Question.objects.get(code="Q_OPEN"), value="x"
+    )
+    changed = copy.deepcopy(BASE)
+    q(changed, "Q_SIGNALEN")["text"] = "Gewijzigd?"
+    changed["sections"][0]["questions"] = questions(changed)[:-1]  # drops Q_OPEN
+    write(tmp_path, changed)
+
+    with pytest.raises(InstrumentError, match="vraag Q_OPEN: heeft al antwoorden"):
+        load_instrument(path=path, replace=True)
+
+    instrument.refresh_from_db()
+    assert Question.objects.get(code="Q_SIGNALEN").text == "Signalen?"
+    assert Question.objects.filter(instrument=instrument).count() == 4
+    assert Option.objects.filter(question__instrument=instrument).count() == 6
+    assert instrument.source_sha256 == original_sha
+    assert Answer.objects.get().question.code == "Q_OPEN"

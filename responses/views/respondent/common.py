@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -48,25 +49,48 @@ def client_ip(request) -> str:
 
 
 def with_invitation(view):
-    """Resolve the link (rate-limited) and hand the view an active invitation."""
+    """Resolve the link (rate-limited) and hand the view an active invitation.
+
+    Error responses are marked as logged: Django's request logger would otherwise
+    write "Forbidden: /b/<token>/..." and put a live token in the logs.
+    """
 
     @wraps(view)
     def wrapper(request, token, *args, **kwargs):
         lookup = resolve_link(raw_token=token, client_ip=client_ip(request))
         if lookup.state != LinkState.OK:
             status, title, text = LINK_PAGES[lookup.state]
-            return render(
+            reply = render(
                 request,
                 "responses/respondent/link_invalid.html",
                 {"title": _(title), "text": _(text)},
                 status=status,
             )
+            return _unlogged(reply)
         invitation = lookup.invitation
         if request.method == "GET":
             record_open(invitation=invitation)
-        return view(request, invitation, token, *args, **kwargs)
+        try:
+            reply = view(request, invitation, token, *args, **kwargs)
+        except Http404:
+            reply = render(
+                request,
+                "responses/respondent/link_invalid.html",
+                {
+                    "title": _("Deze pagina bestaat niet"),
+                    "text": _("Ga terug naar de vragenlijst via de link in uw mail."),
+                },
+                status=404,
+            )
+        return _unlogged(reply)
 
     return wrapper
+
+
+def _unlogged(reply):
+    if reply.status_code >= 400:
+        reply._has_been_logged = True
+    return reply
 
 
 def base_context(invitation: Invitation, token: str) -> dict:

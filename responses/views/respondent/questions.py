@@ -205,6 +205,13 @@ def answer_section(request, invitation, token, section):
         "municipality_choices": _municipality_choices(spec, section),
     }
     editable = can_edit(campaign=invitation.campaign, response=response)
+    visible = branching.evaluate(spec, stored.values).visible
+    if request.method == "GET" and not any(q.code in visible for q in questions):
+        # Nothing applies here (an old bookmark, a changed branch): skip ahead.
+        target = branching.next_section(spec, stored.values, section)
+        if target is None:
+            return redirect(url_for("review-response", token))
+        return redirect(url_for("answer-section", token, section=target))
     if request.method == "GET" or not editable:
         if request.method == "POST":
             messages.error(

@@ -1,0 +1,31 @@
+"""Admin for the delivery log: read-only rows plus a retry action."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from responses.models import Delivery
+from responses.services.sending import retry_delivery
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "email", "kind", "stream", "round", "status", "attempts", "sent_at", "last_error",
+    ]
+    list_filter = ["status", "kind", "stream", "campaign"]
+    list_select_related = ["campaign"]
+    search_fields = ["email"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    actions = ["retry_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Opnieuw versturen (mislukt/overgeslagen)", permissions=["send"])
+    def retry_selected(self, request, queryset):
+        retried = sum(retry_delivery(delivery=d) for d in queryset)
+        self.message_user(request, f"{retried} verzendingen opnieuw in de wachtrij.", messages.SUCCESS)
+
+    def has_send_permission(self, request):
+        return request.user.has_perm("responses.send_mailings")
