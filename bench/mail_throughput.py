@@ -3,7 +3,8 @@
 Real services: PostgreSQL (a dedicated database, recreated), Redis, a `celery worker`
 subprocess and an aiosmtpd sink on loopback. Not part of the test suite.
 
-    DB_HOST=127.0.0.1 DB_USER=postgres .venv/bin/python bench/mail_throughput.py --n 10000
+    DB_HOST=127.0.0.1 DB_USER=postgres \
+        .venv/bin/python bench/mail_throughput.py --n 10000
 
 Prints one Markdown table row per variant (mails/s, total seconds, peak RSS).
 """
@@ -28,7 +29,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--db", default=os.environ.get("BENCH_DB_NAME", "vvsg_bench_mail"))
+    parser.add_argument(
+        "--db", default=os.environ.get("BENCH_DB_NAME", "vvsg_bench_mail")
+    )
     parser.add_argument(
         "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
     )
@@ -137,12 +140,25 @@ def start_worker(args, port: int, log: Path) -> subprocess.Popen:
     }
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "vvsg_survey", "worker",
-            "--pool=prefork", f"--concurrency={args.concurrency}", "--loglevel=WARNING",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "-n", f"bench-{os.getpid()}@%h",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "vvsg_survey",
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={args.concurrency}",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"bench-{os.getpid()}@%h",
         ],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     import redis
@@ -236,7 +252,10 @@ def main() -> None:
         f"| Celery worker (prefork x{args.concurrency}), claim + render + SMTP | "
         f"{n} | {worker_s:.1f} | {n / worker_s:.0f} | {rss:.0f} |"
     )
-    print(f"| Plain smtplib loop, one connection | {n} | {plain_s:.1f} | {n / plain_s:.0f} | - |")
+    print(
+        f"| Plain smtplib loop, one connection | {n} | {plain_s:.1f} | "
+        f"{n / plain_s:.0f} | - |"
+    )
 
 
 if __name__ == "__main__":

@@ -285,7 +285,7 @@ def make_real_instrument(year: int = 2024):
     return load_instrument(path=instrument_path(year))
 
 
-# --- respondent flow (helper H3) -------------------------------------------------------
+# --- respondent flow (helper H3) -----------------------------------------------------
 
 
 def make_survey_instrument(**kw):
@@ -312,56 +312,137 @@ def make_survey_instrument(**kw):
     kw.setdefault("source_sha256", f"h3{n:062d}")
     instrument = Instrument.objects.create(**kw)
     sections = {
-        code: Section.objects.create(instrument=instrument, code=code, order=i, title=title)
+        code: Section.objects.create(
+            instrument=instrument, code=code, order=i, title=title
+        )
         for i, (code, title) in enumerate(
-            [("radicalisering", "Gewelddadige radicalisering"),
-             ("polarisatie", "Polarisatie"), ("beleid", "Beleid")], 1
+            [
+                ("radicalisering", "Gewelddadige radicalisering"),
+                ("polarisatie", "Polarisatie"),
+                ("beleid", "Beleid"),
+            ],
+            1,
         )
     }
     ja = {"q": "rad_signalen", "in": ["ja_gelijk", "ja_stijging", "ja_daling"]}
     specs = [
-        ("radicalisering", "rad_signalen", "single",
-         "Ontvangt uw bestuur signalen van gewelddadige radicalisering?", True, None, {},
-         [("ja_gelijk", "Ja (gelijk)"), ("ja_stijging", "Ja (stijging)"),
-          ("ja_daling", "Ja (daling)"), ("neen", "Neen")]),
-        ("radicalisering", "rad_vormen", "multiple",
-         "Welke vormen van radicalisering stelt u vast?", True, ja, {},
-         [("extreemrechts", "Extreemrechts"), ("extreemlinks", "Extreemlinks"),
-          ("religieus", "Religieus geïnspireerd"), ("ander", "Ander, namelijk"),
-          ("weet_niet", "Weet niet")]),
-        ("radicalisering", "rad_dreiging", "matrix",
-         "Hoe groot schat u de dreiging per vorm in?", True, ja, {},
-         [("laag", "Laag"), ("gemiddeld", "Gemiddeld"), ("hoog", "Hoog")]),
-        ("polarisatie", "pol_signalen", "single",
-         "Merkt u signalen van schadelijke polarisatie?", True, None, {},
-         [("ja", "Ja"), ("neen", "Neen")]),
-        ("polarisatie", "pol_toelichting", "text", "Licht toe (optioneel).", False, None,
-         {"max_length": 200}, []),
-        ("beleid", "bel_fte", "number",
-         "Hoeveel VTE zet uw bestuur in op dit thema?", True, None, {"min": 0, "max": 100},
-         []),
+        (
+            "radicalisering",
+            "rad_signalen",
+            "single",
+            "Ontvangt uw bestuur signalen van gewelddadige radicalisering?",
+            True,
+            None,
+            {},
+            [
+                ("ja_gelijk", "Ja (gelijk)"),
+                ("ja_stijging", "Ja (stijging)"),
+                ("ja_daling", "Ja (daling)"),
+                ("neen", "Neen"),
+            ],
+        ),
+        (
+            "radicalisering",
+            "rad_vormen",
+            "multiple",
+            "Welke vormen van radicalisering stelt u vast?",
+            True,
+            ja,
+            {},
+            [
+                ("extreemrechts", "Extreemrechts"),
+                ("extreemlinks", "Extreemlinks"),
+                ("religieus", "Religieus geïnspireerd"),
+                ("ander", "Ander, namelijk"),
+                ("weet_niet", "Weet niet"),
+            ],
+        ),
+        (
+            "radicalisering",
+            "rad_dreiging",
+            "matrix",
+            "Hoe groot schat u de dreiging per vorm in?",
+            True,
+            ja,
+            {},
+            [("laag", "Laag"), ("gemiddeld", "Gemiddeld"), ("hoog", "Hoog")],
+        ),
+        (
+            "polarisatie",
+            "pol_signalen",
+            "single",
+            "Merkt u signalen van schadelijke polarisatie?",
+            True,
+            None,
+            {},
+            [("ja", "Ja"), ("neen", "Neen")],
+        ),
+        (
+            "polarisatie",
+            "pol_toelichting",
+            "text",
+            "Licht toe (optioneel).",
+            False,
+            None,
+            {"max_length": 200},
+            [],
+        ),
+        (
+            "beleid",
+            "bel_fte",
+            "number",
+            "Hoeveel VTE zet uw bestuur in op dit thema?",
+            True,
+            None,
+            {"min": 0, "max": 100},
+            [],
+        ),
         ("beleid", "bel_opmerkingen", "text", "Opmerkingen", False, None, {}, []),
     ]
-    for order, (section, code, qtype, text, required, condition, settings, options) in (
-        enumerate(specs, 1)
-    ):
+    for order, (
+        section,
+        code,
+        qtype,
+        text,
+        required,
+        condition,
+        settings,
+        options,
+    ) in enumerate(specs, 1):
         question = Question.objects.create(
-            instrument=instrument, section=sections[section], code=code, number=order,
-            order=order, type=qtype, text=text, required=required, condition=condition,
+            instrument=instrument,
+            section=sections[section],
+            code=code,
+            number=order,
+            order=order,
+            type=qtype,
+            text=text,
+            required=required,
+            condition=condition,
             settings=settings,
         )
         for i, (ocode, label) in enumerate(options, 1):
             Option.objects.create(
-                question=question, code=ocode, label=label, order=i,
-                is_other=ocode == "ander", exclusive=ocode == "weet_niet",
+                question=question,
+                code=ocode,
+                label=label,
+                order=i,
+                is_other=ocode == "ander",
+                exclusive=ocode == "weet_niet",
             )
         if qtype == "matrix":
-            for i, (rcode, label, rcond) in enumerate([
-                ("extreemrechts", "Extreemrechts", None),
-                ("extreemlinks", "Extreemlinks", None),
-                ("religieus", "Religieus geïnspireerd",
-                 {"q": "rad_vormen", "in": ["religieus"]}),
-            ], 1):
+            for i, (rcode, label, rcond) in enumerate(
+                [
+                    ("extreemrechts", "Extreemrechts", None),
+                    ("extreemlinks", "Extreemlinks", None),
+                    (
+                        "religieus",
+                        "Religieus geïnspireerd",
+                        {"q": "rad_vormen", "in": ["religieus"]},
+                    ),
+                ],
+                1,
+            ):
                 MatrixRow.objects.create(
                     question=question, code=rcode, label=label, order=i, condition=rcond
                 )
@@ -390,9 +471,12 @@ def make_started_response(**kw):
 
     invitation, token = make_respondent(**kw)
     start_response(
-        invitation=invitation, respondent_name=invitation.name,
-        respondent_email=invitation.email, respondent_function="Burgemeester",
-        is_coordinator=False, extra_nis_codes=[],
+        invitation=invitation,
+        respondent_name=invitation.name,
+        respondent_email=invitation.email,
+        respondent_function="Burgemeester",
+        is_coordinator=False,
+        extra_nis_codes=[],
     )
     invitation.refresh_from_db()
     return invitation, token

@@ -36,7 +36,12 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ReminderRuleInline, EmailTemplateInline]
-    actions = ["open_selected", "send_invitations_now", "pause_selected", "resume_selected"]
+    actions = [
+        "open_selected",
+        "send_invitations_now",
+        "pause_selected",
+        "resume_selected",
+    ]
 
     @admin.action(description="Openen (vergrendelt de vragenlijst)")
     def open_selected(self, request, queryset):
@@ -47,7 +52,9 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.action(description="Uitnodigingen nu versturen", permissions=["send"])
     def send_invitations_now(self, request, queryset):
         queued = sum(send_invitations(campaign=c) for c in queryset)
-        self.message_user(request, f"{queued} uitnodigingen in de wachtrij.", messages.SUCCESS)
+        self.message_user(
+            request, f"{queued} uitnodigingen in de wachtrij.", messages.SUCCESS
+        )
 
     @admin.action(description="Verzending pauzeren", permissions=["send"])
     def pause_selected(self, request, queryset):
@@ -97,7 +104,14 @@ class EmailTemplateAdmin(admin.ModelAdmin):
 class InvitationAdmin(admin.ModelAdmin):
     """Who was invited; the token columns stay hidden (they are secrets' inputs)."""
 
-    list_display = ["name", "email", "municipality", "kind", "campaign", "first_opened_at"]
+    list_display = [
+        "name",
+        "email",
+        "municipality",
+        "kind",
+        "campaign",
+        "first_opened_at",
+    ]
     list_filter = ["kind", "campaign"]
     list_select_related = ["municipality", "campaign"]
     search_fields = ["name", "email", "municipality__name"]

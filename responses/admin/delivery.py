@@ -11,7 +11,14 @@ from responses.services.sending import retry_delivery
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
     list_display = [
-        "email", "kind", "stream", "round", "status", "attempts", "sent_at", "last_error",
+        "email",
+        "kind",
+        "stream",
+        "round",
+        "status",
+        "attempts",
+        "sent_at",
+        "last_error",
     ]
     list_filter = ["status", "kind", "stream", "campaign"]
     list_select_related = ["campaign"]
@@ -22,10 +29,14 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Opnieuw versturen (mislukt/overgeslagen)", permissions=["send"])
+    @admin.action(
+        description="Opnieuw versturen (mislukt/overgeslagen)", permissions=["send"]
+    )
     def retry_selected(self, request, queryset):
         retried = sum(retry_delivery(delivery=d) for d in queryset)
-        self.message_user(request, f"{retried} verzendingen opnieuw in de wachtrij.", messages.SUCCESS)
+        self.message_user(
+            request, f"{retried} verzendingen opnieuw in de wachtrij.", messages.SUCCESS
+        )
 
     def has_send_permission(self, request):
         return request.user.has_perm("responses.send_mailings")

@@ -34,7 +34,10 @@ def covered_municipality_ids(*, campaign: Campaign) -> set[int]:
     """Municipalities no reminder should go to."""
     return set(
         ResponseMunicipality.objects.filter(campaign=campaign)
-        .filter(Q(response__status=ResponseStatus.SUBMITTED) | Q(response__is_coordinator=True))
+        .filter(
+            Q(response__status=ResponseStatus.SUBMITTED)
+            | Q(response__is_coordinator=True)
+        )
         .values_list("municipality_id", flat=True)
     )
 
@@ -65,7 +68,9 @@ def annotated_municipalities(*, campaign: Campaign) -> QuerySet[Municipality]:
     represented = ResponseMunicipality.objects.filter(
         campaign=campaign, municipality=OuterRef("pk")
     )
-    invitations = Invitation.objects.filter(campaign=campaign, municipality=OuterRef("pk"))
+    invitations = Invitation.objects.filter(
+        campaign=campaign, municipality=OuterRef("pk")
+    )
     return (
         current_municipalities()
         .select_related("province", "cluster")
@@ -79,8 +84,11 @@ def annotated_municipalities(*, campaign: Campaign) -> QuerySet[Municipality]:
                 )
             ),
             opened=Exists(invitations.filter(first_opened_at__isnull=False)),
-            started=Exists(represented) | Exists(invitations.filter(response__isnull=False)),
-            submitted=Exists(represented.filter(response__status=ResponseStatus.SUBMITTED)),
+            started=Exists(represented)
+            | Exists(invitations.filter(response__isnull=False)),
+            submitted=Exists(
+                represented.filter(response__status=ResponseStatus.SUBMITTED)
+            ),
             by_coordinator=Exists(represented.filter(response__is_coordinator=True)),
         )
     )
@@ -112,7 +120,7 @@ class ResponseRates:
 
 
 def response_rates(*, campaign: Campaign) -> ResponseRates:
-    """Invited/opened/started/submitted counts overall, per province, per cluster type."""
+    """Invited/opened/started/submitted overall, per province, per cluster type."""
     overall = Rate(label="Vlaanderen")
     provinces: dict[str, Rate] = defaultdict(lambda: Rate(label=""))
     clusters: dict[str, Rate] = defaultdict(lambda: Rate(label=""))
@@ -140,7 +148,9 @@ def missing_municipalities(*, campaign: Campaign) -> list[Municipality]:
     """Current municipalities without a submitted response, each with `.mayors`."""
     from django.db.models import Prefetch
 
-    mayors = Contact.objects.filter(role=ContactRole.MAYOR, active=True).order_by("name")
+    mayors = Contact.objects.filter(role=ContactRole.MAYOR, active=True).order_by(
+        "name"
+    )
     return list(
         annotated_municipalities(campaign=campaign)
         .filter(submitted=False)

@@ -53,9 +53,9 @@ def create_invitations(*, campaign: Campaign) -> int:
     (campaign, email, municipality) makes a second run (or a concurrent one) a no-op.
     """
     existing = set(
-        Invitation.objects.filter(campaign=campaign, revoked_at__isnull=True).values_list(
-            "email", "municipality_id"
-        )
+        Invitation.objects.filter(
+            campaign=campaign, revoked_at__isnull=True
+        ).values_list("email", "municipality_id")
     )
     rows = [
         Invitation(
@@ -104,7 +104,9 @@ def send_invitations(*, campaign: Campaign) -> int:
     )
     ids = list(
         Delivery.objects.filter(
-            campaign=campaign, kind=DeliveryKind.INVITATION, status=DeliveryStatus.PENDING
+            campaign=campaign,
+            kind=DeliveryKind.INVITATION,
+            status=DeliveryStatus.PENDING,
         ).values_list("pk", flat=True)
     )
     enqueue_deliveries(ids)
@@ -128,7 +130,9 @@ def send_test_mail(
     """Render a template with a sample recipient and send it to a staff address."""
     context = sample_context(campaign=campaign)
     context["template_kind"] = kind
-    return queue_mail(campaign=campaign, kind=DeliveryKind.TEST, email=email, context=context)
+    return queue_mail(
+        campaign=campaign, kind=DeliveryKind.TEST, email=email, context=context
+    )
 
 
 def open_campaign(*, campaign: Campaign, now: datetime | None = None) -> None:
@@ -155,9 +159,9 @@ def _lock_instrument(instrument, *, now: datetime) -> None:
 
 def pause_campaign(*, campaign: Campaign) -> bool:
     """Stop campaign mailings; queued rows stay PENDING until resume."""
-    updated = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.OPEN).update(
-        status=CampaignStatus.PAUSED
-    )
+    updated = Campaign.objects.filter(
+        pk=campaign.pk, status=CampaignStatus.OPEN
+    ).update(status=CampaignStatus.PAUSED)
     if updated:
         campaign.status = CampaignStatus.PAUSED
     return bool(updated)
@@ -165,9 +169,9 @@ def pause_campaign(*, campaign: Campaign) -> bool:
 
 def resume_campaign(*, campaign: Campaign) -> int:
     """Reopen a paused campaign and enqueue its waiting rows again."""
-    updated = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.PAUSED).update(
-        status=CampaignStatus.OPEN
-    )
+    updated = Campaign.objects.filter(
+        pk=campaign.pk, status=CampaignStatus.PAUSED
+    ).update(status=CampaignStatus.OPEN)
     if not updated:
         return 0
     campaign.status = CampaignStatus.OPEN

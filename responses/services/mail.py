@@ -6,8 +6,9 @@ then, after commit, enqueues the send task with the row id. The row is the state
 task message is a hint that can be lost or duplicated without harm.
 
 Templates are rendered by a sandboxed Django engine: no loaders (no include/extends),
-no {% load %}, no {% debug %}, and a context of plain strings and numbers only, so
-an edited template cannot reach models or settings.
+no {% load %}, {% debug %} or {% autoescape off %}, no |safe, and a context of plain
+strings and numbers only, so an edited template can neither reach models or settings
+nor switch escaping off.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.template import Context, Engine, Library
-from django.template import defaultfilters, defaulttags
+from django.template import Context, Engine, Library, defaultfilters, defaulttags
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -34,8 +34,28 @@ from responses.models import (
     Invitation,
 )
 
-PLACEHOLDERS = ("name", "municipality", "link", "deadline", "days_left", "campaign", "sender")
-_BLOCKED_TAGS = {"debug", "load", "include", "extends", "csrf_token", "url", "ssi"}
+PLACEHOLDERS = (
+    "name",
+    "municipality",
+    "link",
+    "deadline",
+    "days_left",
+    "campaign",
+    "sender",
+)
+_BLOCKED_TAGS = {
+    "debug",
+    "load",
+    "include",
+    "extends",
+    "csrf_token",
+    "url",
+    "ssi",
+    "autoescape",
+}
+# Placeholder values (a municipality name, a forwarded note) are data, never markup:
+# without these an edited template cannot switch escaping off.
+_BLOCKED_FILTERS = {"safe", "safeseq"}
 
 
 class _SandboxEngine(Engine):
@@ -46,7 +66,11 @@ class _SandboxEngine(Engine):
             for name, tag in defaulttags.register.tags.items()
             if name not in _BLOCKED_TAGS
         }
-        library.filters = dict(defaultfilters.register.filters)
+        library.filters = {
+            name: func
+            for name, func in defaultfilters.register.filters.items()
+            if name not in _BLOCKED_FILTERS
+        }
         return [library]
 
 
@@ -79,7 +103,7 @@ def template_kind(kind: str, stream: str = "") -> str:
 
 
 def template_sources(*, campaign: Campaign | None, kind: str) -> tuple[str, str, str]:
-    """(subject, text, html) sources: the campaign's EmailTemplate, else the file default."""
+    """(subject, text, html) sources: the campaign's EmailTemplate, else the file."""
     if campaign is not None:
         row = EmailTemplate.objects.filter(campaign=campaign, kind=kind).first()
         if row is not None:
@@ -97,7 +121,9 @@ def render_string(source: str, context: dict, *, autoescape: bool) -> str:
     return _compiled(source).render(Context(context, autoescape=autoescape))
 
 
-def render_mail(*, campaign: Campaign | None, kind: str, context: dict) -> tuple[str, str, str]:
+def render_mail(
+    *, campaign: Campaign | None, kind: str, context: dict
+) -> tuple[str, str, str]:
     """Render (subject, text, html) for an EmailTemplateKind with placeholder values.
 
     Campaign-level placeholders (campaign, sender, deadline, days_left) default from

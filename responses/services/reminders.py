@@ -29,7 +29,10 @@ from responses.models import (
     ReminderRule,
     ReminderStream,
 )
-from responses.queries.coverage import covered_municipality_ids, partial_municipality_ids
+from responses.queries.coverage import (
+    covered_municipality_ids,
+    partial_municipality_ids,
+)
 from responses.services.mail import enqueue_deliveries
 from responses.services.sending import recover_deliveries
 from responses.services.tokens import issue_token
@@ -75,7 +78,9 @@ def stream_of(municipality_id: int, partial: set[int]) -> str:
     return ReminderStream.NOT_STARTED
 
 
-def due_reminders(*, campaign: Campaign, now: datetime | None = None) -> list[DueReminder]:
+def due_reminders(
+    *, campaign: Campaign, now: datetime | None = None
+) -> list[DueReminder]:
     """Municipalities whose next reminder is due at `now` (no writes)."""
     now = now or timezone.now()
     rules = {r.stream: r for r in campaign.reminder_rules.filter(active=True)}
@@ -114,9 +119,13 @@ def due_reminders(*, campaign: Campaign, now: datetime | None = None) -> list[Du
         stream = stream_of(muni_id, partial)
         rule = rules.get(stream)
         hist = history.get(invitation.pk, _History())
-        if rule is not None and _is_due(rule, invitation.invited_at, hist, stream, now, today):
+        if rule is not None and _is_due(
+            rule, invitation.invited_at, hist, stream, now, today
+        ):
             due.append(
-                DueReminder(muni_id, stream, hist.max_round + 1, invitation, rule.include_staff)
+                DueReminder(
+                    muni_id, stream, hist.max_round + 1, invitation, rule.include_staff
+                )
             )
     return due
 
@@ -168,7 +177,10 @@ def _is_due(
 
 
 def send_due_reminders(
-    *, campaign: Campaign | None = None, now: datetime | None = None, dry_run: bool = False
+    *,
+    campaign: Campaign | None = None,
+    now: datetime | None = None,
+    dry_run: bool = False,
 ) -> dict:
     """Queue every due reminder (mayor + staff) and recover lost deliveries.
 
@@ -185,7 +197,9 @@ def send_due_reminders(
         due = due_reminders(campaign=item, now=now)
         result["campaigns"] += 1
         result["municipalities"] += len(due)
-        result["due"] += [(item.slug, d.invitation.municipality.name, d.stream) for d in due]
+        result["due"] += [
+            (item.slug, d.invitation.municipality.name, d.stream) for d in due
+        ]
         if not dry_run and due:
             result["queued"] += _queue(item, due, now=now)
     if not dry_run:
@@ -194,10 +208,15 @@ def send_due_reminders(
 
 
 def _queue(campaign: Campaign, due: list[DueReminder], *, now: datetime) -> int:
-    staff = _staff_invitations(campaign, [d.municipality_id for d in due if d.include_staff])
+    staff = _staff_invitations(
+        campaign, [d.municipality_id for d in due if d.include_staff]
+    )
     rows = []
     for item in due:
-        recipients = [item.invitation, *(staff.get(item.municipality_id, []) if item.include_staff else [])]
+        recipients = [
+            item.invitation,
+            *(staff.get(item.municipality_id, []) if item.include_staff else []),
+        ]
         rows += [
             Delivery(
                 campaign=campaign,
@@ -220,7 +239,9 @@ def _queue(campaign: Campaign, due: list[DueReminder], *, now: datetime) -> int:
     return len(rows)
 
 
-def _staff_invitations(campaign: Campaign, municipality_ids: list[int]) -> dict[int, list]:
+def _staff_invitations(
+    campaign: Campaign, municipality_ids: list[int]
+) -> dict[int, list]:
     """Active staff contacts get their own invitation (own link, same municipality)."""
     if not municipality_ids:
         return {}

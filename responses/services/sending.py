@@ -66,11 +66,16 @@ def send_delivery(*, delivery_id: int, now: datetime | None = None) -> Outcome:
         return Outcome("not-pending")
     if delivery.not_before and delivery.not_before > now:
         return Outcome("not-due")
-    if delivery.kind in CAMPAIGN_MAILINGS and delivery.campaign.status == CampaignStatus.PAUSED:
+    if (
+        delivery.kind in CAMPAIGN_MAILINGS
+        and delivery.campaign.status == CampaignStatus.PAUSED
+    ):
         return Outcome("paused")  # stays PENDING; resume_campaign re-enqueues
     reason = _skip_reason(delivery)
     if reason:
-        _finish(delivery, DeliveryStatus.SKIPPED, reason, expected=DeliveryStatus.PENDING)
+        _finish(
+            delivery, DeliveryStatus.SKIPPED, reason, expected=DeliveryStatus.PENDING
+        )
         return Outcome("skipped", reason)
 
     claimed = Delivery.objects.filter(
@@ -94,9 +99,9 @@ def send_delivery(*, delivery_id: int, now: datetime | None = None) -> Outcome:
         # Network I/O inside a transaction on purpose: only the 3-byte end of data,
         # so COMMIT follows it immediately (see services/smtp.py).
         with transaction.atomic():
-            Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
-                status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
-            )
+            Delivery.objects.filter(
+                pk=delivery.pk, status=DeliveryStatus.SENDING
+            ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
             yield
 
     try:
@@ -136,7 +141,9 @@ def build_message(delivery: Delivery, *, now: datetime) -> EmailMultiAlternative
     invitation = delivery.invitation
     link = link_for(invitation) if invitation is not None else ""
     context = mail_context(campaign=campaign, invitation=invitation, link=link, now=now)
-    extra = {k: v for k, v in (delivery.context or {}).items() if k != "link" or not link}
+    extra = {
+        k: v for k, v in (delivery.context or {}).items() if k != "link" or not link
+    }
     context.update(extra)
     kind = extra.get("template_kind") or template_kind(delivery.kind, delivery.stream)
     subject, text, html = render_mail(campaign=campaign, kind=kind, context=context)
@@ -148,7 +155,7 @@ def build_message(delivery: Delivery, *, now: datetime) -> EmailMultiAlternative
         reply_to=[campaign.reply_to] if campaign.reply_to else None,
         headers={
             # Stable per row: a receiving MTA can drop an (unlikely) duplicate.
-            "Message-ID": f"<delivery-{delivery.pk}.{campaign.slug}@vvsg-ledenbevraging>",
+            "Message-ID": f"<delivery-{delivery.pk}.{campaign.slug}@vvsg-survey>",
             "X-VVSG-Delivery": str(delivery.pk),
         },
     )
@@ -158,11 +165,15 @@ def build_message(delivery: Delivery, *, now: datetime) -> EmailMultiAlternative
 
 
 def _finish(
-    delivery: Delivery, status: str, reason: str, *, expected: str = DeliveryStatus.SENDING
+    delivery: Delivery,
+    status: str,
+    reason: str,
+    *,
+    expected: str = DeliveryStatus.SENDING,
 ) -> None:
-    Delivery.objects.filter(pk=delivery.pk, status__in=[expected, DeliveryStatus.SENT]).update(
-        status=status, last_error=reason[:2000]
-    )
+    Delivery.objects.filter(
+        pk=delivery.pk, status__in=[expected, DeliveryStatus.SENT]
+    ).update(status=status, last_error=reason[:2000])
 
 
 def _fail_permanently(delivery: Delivery, reason: str, *, bad_address: bool) -> None:
@@ -180,7 +191,11 @@ def _fail_permanently(delivery: Delivery, reason: str, *, bad_address: bool) -> 
 
 def _retry_or_fail(delivery: Delivery, reason: str, *, now: datetime) -> Outcome:
     if delivery.attempts >= settings.MAIL_MAX_ATTEMPTS:
-        _finish(delivery, DeliveryStatus.FAILED, f"{reason} (na {delivery.attempts} pogingen)")
+        _finish(
+            delivery,
+            DeliveryStatus.FAILED,
+            f"{reason} (na {delivery.attempts} pogingen)",
+        )
         return Outcome("failed", reason)
     countdown = settings.MAIL_RETRY_BASE_SECONDS * 2 ** (delivery.attempts - 1)
     Delivery.objects.filter(
@@ -209,11 +224,13 @@ def recover_deliveries(*, now: datetime | None = None) -> dict[str, int]:
         status=DeliveryStatus.SENDING, claimed_at__lt=stale
     ).update(
         status=DeliveryStatus.PENDING,
-        last_error="claim verlopen (worker gestopt vóór verzending); opnieuw in wachtrij",
+        last_error="claim verlopen (worker gestopt vóór verzending); opnieuw",
     )
     requeue_before = now - timedelta(seconds=settings.MAIL_REQUEUE_AFTER_SECONDS)
     ids = list(
-        Delivery.objects.filter(status=DeliveryStatus.PENDING, created_at__lt=requeue_before)
+        Delivery.objects.filter(
+            status=DeliveryStatus.PENDING, created_at__lt=requeue_before
+        )
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
         .exclude(kind__in=CAMPAIGN_MAILINGS, campaign__status=CampaignStatus.PAUSED)
         .values_list("pk", flat=True)
@@ -226,7 +243,9 @@ def retry_delivery(*, delivery: Delivery) -> bool:
     """Staff action: put a FAILED or SKIPPED row back in the queue."""
     updated = Delivery.objects.filter(
         pk=delivery.pk, status__in=[DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]
-    ).update(status=DeliveryStatus.PENDING, attempts=0, not_before=None, claimed_at=None)
+    ).update(
+        status=DeliveryStatus.PENDING, attempts=0, not_before=None, claimed_at=None
+    )
     if updated:
         Contact.objects.filter(email__iexact=delivery.email).update(
             email_bad=False, email_bad_reason=""

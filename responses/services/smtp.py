@@ -27,7 +27,7 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -201,8 +201,6 @@ def _get_connection() -> smtplib.SMTP:
 def _drop_connection() -> None:
     global _connection, _connection_key
     if _connection is not None:
-        try:
+        with suppress(OSError):
             _connection.close()
-        except OSError:
-            pass
     _connection, _connection_key = None, None

@@ -27,7 +27,11 @@ from responses.models import Invitation
 
 TOKEN_BYTES = 32
 # Respondent URL names tried in order (owned by the respondent views).
-LINK_URL_NAMES = ("responses:respondent-start", "responses:start", "responses:invitation")
+LINK_URL_NAMES = (
+    "responses:respondent-start",
+    "responses:start",
+    "responses:invitation",
+)
 
 
 def _token_key() -> bytes:
@@ -36,7 +40,9 @@ def _token_key() -> bytes:
         return configured.encode("utf-8")
     # Domain-separated so the key differs from every other SECRET_KEY use.
     return hmac.new(
-        settings.SECRET_KEY.encode("utf-8"), b"vvsg.invitation-token-key", hashlib.sha256
+        settings.SECRET_KEY.encode("utf-8"),
+        b"vvsg.invitation-token-key",
+        hashlib.sha256,
     ).digest()
 
 
@@ -68,7 +74,7 @@ def hash_token(raw: str) -> str:
 
 
 def find_invitation(*, raw_token: str) -> Invitation | None:
-    """The active invitation for a raw token, or None (unknown, malformed or revoked)."""
+    """The active invitation for a raw token, or None (unknown, malformed, revoked)."""
     if not raw_token or len(raw_token) > 100:
         return None
     digest = hash_token(raw_token)
@@ -110,7 +116,7 @@ def link_for(invitation: Invitation) -> str:
 
 
 def rotate_token(*, invitation: Invitation) -> str:
-    """Give an invitation a fresh token (the old link stops working); returns the raw token."""
+    """Give an invitation a fresh token (the old link stops working); returns it."""
     fields = issue_token()
     Invitation.objects.filter(pk=invitation.pk).update(**fields)
     invitation.token_nonce = fields["token_nonce"]

@@ -45,7 +45,9 @@ def _campaign(slug: str) -> Campaign:
 @staff_member_required
 def list_campaigns(request):
     campaigns = Campaign.objects.select_related("instrument").order_by("-opens_at")
-    return render(request, "responses/staff/campaign_list.html", {"campaigns": campaigns})
+    return render(
+        request, "responses/staff/campaign_list.html", {"campaigns": campaigns}
+    )
 
 
 @staff_member_required
@@ -92,9 +94,13 @@ def send_test(request, slug):
     form = TestMailForm(request.POST)
     if form.is_valid():
         send_test_mail(
-            campaign=campaign, email=form.cleaned_data["email"], kind=form.cleaned_data["kind"]
+            campaign=campaign,
+            email=form.cleaned_data["email"],
+            kind=form.cleaned_data["kind"],
         )
-        messages.success(request, f"Testmail verstuurd naar {form.cleaned_data['email']}.")
+        messages.success(
+            request, f"Testmail verstuurd naar {form.cleaned_data['email']}."
+        )
     else:
         messages.error(request, "Geef een geldig e-mailadres op.")
     return redirect("responses:show-campaign", slug=slug)
@@ -169,7 +175,9 @@ def retry(request, pk):
     if retry_delivery(delivery=delivery):
         messages.success(request, f"Mail naar {delivery.email} opnieuw in de wachtrij.")
     else:
-        messages.warning(request, "Alleen mislukte of overgeslagen mails kunnen opnieuw.")
+        messages.warning(
+            request, "Alleen mislukte of overgeslagen mails kunnen opnieuw."
+        )
     return redirect("responses:list-deliveries", slug=delivery.campaign.slug)
 
 

@@ -5,9 +5,18 @@
 
   function applyVisibility(form, detail) {
     var visible = new Set(detail.visible || []);
+    var appeared = 0;
     form.querySelectorAll("[data-question]").forEach(function (box) {
-      box.hidden = !visible.has(box.dataset.question);
+      var show = visible.has(box.dataset.question);
+      if (show && box.hidden) appeared += 1;
+      box.hidden = !show;
     });
+    var announcer = document.getElementById("survey-announcer");
+    if (announcer && appeared) {
+      announcer.textContent = appeared === 1
+        ? "Er verscheen 1 bijkomende vraag."
+        : "Er verschenen " + appeared + " bijkomende vragen.";
+    }
     Object.keys(detail.rows || {}).forEach(function (code) {
       var rows = new Set(detail.rows[code]);
       var box = form.querySelector('[data-question="' + CSS.escape(code) + '"]');

@@ -67,6 +67,9 @@ def test_mayor_walks_through_both_branches_and_submits(
 
     page.get_by_label("Ja (stijging)").check()
     expect(vormen).to_be_visible()
+    expect(page.locator("#survey-announcer")).to_have_text(
+        "Er verschenen 2 bijkomende vragen."
+    )
     expect(page.locator("#fb-rad_signalen")).to_contain_text("Opgeslagen om")
     assert _stored(invitation, "rad_signalen") == "ja_stijging"
 

@@ -45,7 +45,10 @@ def test_create_invitations_targets_deliverable_mayors_of_current_municipalities
 
     assert (created, again) == (1, 0)
     invitation = Invitation.objects.get()
-    assert (invitation.email, invitation.municipality) == (good.email, good.municipality)
+    assert (invitation.email, invitation.municipality) == (
+        good.email,
+        good.municipality,
+    )
     assert invitation.token_nonce and len(invitation.token_hash) == 64
 
 
@@ -180,7 +183,9 @@ def test_temporary_failure_gives_up_after_max_attempts(smtp_sink, settings):
     for hour in range(4):
         try:
             outcomes.append(
-                send_delivery(delivery_id=delivery.pk, now=now + timedelta(hours=hour)).status
+                send_delivery(
+                    delivery_id=delivery.pk, now=now + timedelta(hours=hour)
+                ).status
             )
         except RetryLater:
             outcomes.append("retry")
@@ -236,7 +241,9 @@ def test_recover_deliveries_resends_a_stale_claim_once(
     assert first == {"reclaimed": 1, "requeued": 2}
     assert second == {"reclaimed": 0, "requeued": 0}
     assert sorted(m.to[0] for m in mail.outbox) == sorted([stale.email, waiting.email])
-    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    assert set(Delivery.objects.values_list("status", flat=True)) == {
+        DeliveryStatus.SENT
+    }
 
 
 def test_fresh_claim_is_not_recovered(settings):

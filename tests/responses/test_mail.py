@@ -51,7 +51,14 @@ def test_render_mail_prefers_campaign_template_over_file_default():
 
 @pytest.mark.parametrize(
     "source",
-    ['{% include "base.html" %}', "{% load static %}", "{% debug %}", "{% url 'home' %}"],
+    [
+        '{% include "base.html" %}',
+        "{% load static %}",
+        "{% debug %}",
+        "{% url 'home' %}",
+        "{{ municipality|safe }}",
+        "{% autoescape off %}{{ municipality }}{% endautoescape %}",
+    ],
 )
 def test_render_mail_sandbox_refuses_dangerous_tags(source):
     campaign = make_campaign()

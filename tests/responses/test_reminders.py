@@ -42,9 +42,7 @@ def invited(django_capture_on_commit_callbacks):
 
 
 def _reminders_sent():
-    return sorted(
-        (m.to[0], m.subject.split(":")[0]) for m in mail.outbox
-    )
+    return sorted((m.to[0], m.subject.split(":")[0]) for m in mail.outbox)
 
 
 def _run(campaign, now, capture):
@@ -75,7 +73,10 @@ def test_reminders_skip_submitted_and_coordinator_covered_and_include_staff(
     )
     staff_invitation = Invitation.objects.get(email=staff.email)
     assert staff_invitation.kind == InvitationKind.STAFF
-    assert staff_invitation.token_hash != Invitation.objects.get(email=mayors["A"].email).token_hash
+    assert (
+        staff_invitation.token_hash
+        != Invitation.objects.get(email=mayors["A"].email).token_hash
+    )
     assert all(m.subject.startswith("Herinnering") for m in mail.outbox)
 
 
@@ -86,9 +87,13 @@ def test_reminders_without_staff_when_rule_excludes_them(
     make_reminder_rule(campaign=campaign, first_after_days=7, include_staff=False)
     make_contact(municipality=munis["A"], role=ContactRole.STAFF)
 
-    _run(campaign, timezone.now() + timedelta(days=8), django_capture_on_commit_callbacks)
+    _run(
+        campaign, timezone.now() + timedelta(days=8), django_capture_on_commit_callbacks
+    )
 
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(c.email for c in mayors.values())
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        c.email for c in mayors.values()
+    )
 
 
 def test_reminders_respect_first_after_min_between_interval_and_max_count(
@@ -113,7 +118,11 @@ def test_reminders_respect_first_after_min_between_interval_and_max_count(
 
     assert counts == [0, 4, 0, 0, 4, 0]
     rounds = sorted(
-        set(Delivery.objects.filter(kind=DeliveryKind.REMINDER).values_list("round", flat=True))
+        set(
+            Delivery.objects.filter(kind=DeliveryKind.REMINDER).values_list(
+                "round", flat=True
+            )
+        )
     )
     assert rounds == [1, 2]
 
@@ -122,17 +131,26 @@ def test_partial_stream_uses_its_own_rule_and_template(
     invited, django_capture_on_commit_callbacks
 ):
     campaign, munis, mayors = invited
-    make_reminder_rule(campaign=campaign, stream=ReminderStream.NOT_STARTED, active=False)
-    make_reminder_rule(campaign=campaign, stream=ReminderStream.PARTIAL, first_after_days=3)
+    make_reminder_rule(
+        campaign=campaign, stream=ReminderStream.NOT_STARTED, active=False
+    )
+    make_reminder_rule(
+        campaign=campaign, stream=ReminderStream.PARTIAL, first_after_days=3
+    )
     make_covering_response(
         campaign=campaign, municipalities=[munis["D"]], status=ResponseStatus.PARTIAL
     )
 
-    _run(campaign, timezone.now() + timedelta(days=4), django_capture_on_commit_callbacks)
+    _run(
+        campaign, timezone.now() + timedelta(days=4), django_capture_on_commit_callbacks
+    )
 
     assert [m.to[0] for m in mail.outbox] == [mayors["D"].email]
     assert "rond de vragenlijst" in mail.outbox[0].subject
-    assert Delivery.objects.get(kind=DeliveryKind.REMINDER).stream == ReminderStream.PARTIAL
+    assert (
+        Delivery.objects.get(kind=DeliveryKind.REMINDER).stream
+        == ReminderStream.PARTIAL
+    )
 
 
 def test_fixed_dates_send_one_reminder_per_passed_date(
@@ -172,7 +190,9 @@ def test_reminder_is_skipped_at_send_time_when_covered_meanwhile(invited):
     assert mail.outbox == []
 
 
-def test_double_tick_queues_each_reminder_once(invited, django_capture_on_commit_callbacks):
+def test_double_tick_queues_each_reminder_once(
+    invited, django_capture_on_commit_callbacks
+):
     campaign, munis, mayors = invited
     make_reminder_rule(campaign=campaign, first_after_days=7, min_days_between=0)
     now = timezone.now() + timedelta(days=8)
@@ -216,4 +236,6 @@ def test_send_reminders_command_queues_and_sends(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_reminders")
 
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(c.email for c in mayors.values())
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        c.email for c in mayors.values()
+    )

@@ -67,7 +67,9 @@ def test_dashboard_shows_counts_streams_and_recipients(
     assert "Uitnodigingen nu versturen" in html
 
 
-def test_dashboard_query_count_is_constant(client, staff, django_assert_max_num_queries):
+def test_dashboard_query_count_is_constant(
+    client, staff, django_assert_max_num_queries
+):
     campaign, _ = _world(3)
     url = reverse("responses:show-campaign", args=[campaign.slug])
     with django_assert_max_num_queries(20) as small:
@@ -78,10 +80,14 @@ def test_dashboard_query_count_is_constant(client, staff, django_assert_max_num_
         client.get(url)
 
 
-def test_send_invitations_requires_permission(client, staff, django_capture_on_commit_callbacks):
+def test_send_invitations_requires_permission(
+    client, staff, django_capture_on_commit_callbacks
+):
     campaign, _ = _world(2)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("responses:send-invitations", args=[campaign.slug]))
+        response = client.post(
+            reverse("responses:send-invitations", args=[campaign.slug])
+        )
 
     assert response.status_code == 403
     assert Delivery.objects.count() == 0
@@ -172,11 +178,20 @@ def test_response_rate_board_counts_per_province_and_lists_missing(
     make_covering_response(campaign=campaign, municipalities=[munis[1], munis[3]])
 
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("responses:show-response-rate", args=[campaign.slug]))
+        response = client.get(
+            reverse("responses:show-response-rate", args=[campaign.slug])
+        )
 
     rates = response.context["rates"]
-    assert (rates.overall.total, rates.overall.invited, rates.overall.submitted) == (4, 4, 2)
-    assert {r.label: r.submitted for r in rates.by_province} == {"Antwerpen": 2, "Limburg": 0}
+    assert (rates.overall.total, rates.overall.invited, rates.overall.submitted) == (
+        4,
+        4,
+        2,
+    )
+    assert {r.label: r.submitted for r in rates.by_province} == {
+        "Antwerpen": 2,
+        "Limburg": 0,
+    }
     assert [r.label for r in rates.by_cluster_type] == ["Woongemeenten"]
     assert [m.name for m in response.context["missing"]] == ["Gemeente 0", "Gemeente 2"]
     assert "Burgemeester 0" in response.content.decode()

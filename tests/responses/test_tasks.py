@@ -24,7 +24,10 @@ def test_tasks_are_registered_under_their_explicit_names():
         "responses.send_due_reminders",
         "responses.send_invitations",
     } <= names
-    assert app.conf.beat_schedule["send-due-reminders"]["task"] == "responses.send_due_reminders"
+    assert (
+        app.conf.beat_schedule["send-due-reminders"]["task"]
+        == "responses.send_due_reminders"
+    )
 
 
 def test_send_delivery_task_returns_quietly_for_a_missing_row():

@@ -88,9 +88,22 @@ def test_worker_killed_mid_batch_every_municipality_gets_exactly_one_mail(
     assert _wait_until(lambda: _statuses() == {DeliveryStatus.SENT: 200}), _statuses()
     time.sleep(0.5)
     per_address = Counter(smtp_sink.recipients())
-    wrong = {m.email: per_address.get(m.email, 0) for m in mayors if per_address.get(m.email) != 1}
-    rows = list(Delivery.objects.filter(email__in=wrong).values("pk", "status", "attempts", "claimed_at", "sent_at", "last_error"))
-    assert per_address == {m.email: 1 for m in mayors}, (at_kill, recovered, wrong, rows)
+    wrong = {
+        m.email: per_address.get(m.email, 0)
+        for m in mayors
+        if per_address.get(m.email) != 1
+    }
+    rows = list(
+        Delivery.objects.filter(email__in=wrong).values(
+            "pk", "status", "attempts", "claimed_at", "sent_at", "last_error"
+        )
+    )
+    assert per_address == {m.email: 1 for m in mayors}, (
+        at_kill,
+        recovered,
+        wrong,
+        rows,
+    )
 
 
 def test_worker_permanent_refusal_marks_contact_bad_and_sends_the_rest(
@@ -121,7 +134,9 @@ def test_worker_retries_a_temporary_failure_with_backoff(
     smtp_sink.refuse[mayor.email] = (451, "4.3.0 greylisted")
 
     send_invitations(campaign=campaign)
-    assert _wait_until(lambda: Delivery.objects.filter(attempts=1, status="pending").exists())
+    assert _wait_until(
+        lambda: Delivery.objects.filter(attempts=1, status="pending").exists()
+    )
     del smtp_sink.refuse[mayor.email]
 
     assert _wait_until(lambda: _statuses() == {DeliveryStatus.SENT: 1}, timeout=20)
