@@ -222,13 +222,24 @@ def celery_worker_process(transactional_db, redis_url, tmp_path, settings):
 @pytest.fixture
 def celery_broker(settings, redis_url):
     """Make this test process enqueue to the real broker instead of running eagerly."""
+    from kombu import pools
+
     from vvsg_survey.celery import app
+
+    def drop_connection_pools() -> None:
+        # A pool created earlier (e.g. for the default amqp:// URL while eager) would
+        # keep publishing to the old broker; kombu also caches pools process-wide.
+        pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     app.conf.broker_url = redis_url
+    drop_connection_pools()
     yield app
     app.conf.task_always_eager = settings.CELERY_BROKER_URL == ""
+    drop_connection_pools()
 
 
 # --- Browser ------------------------------------------------------------------------

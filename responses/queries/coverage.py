@@ -42,6 +42,20 @@ def covered_municipality_ids(*, campaign: Campaign) -> set[int]:
     )
 
 
+def is_covered(*, campaign: Campaign, municipality_id: int) -> bool:
+    """One municipality's coverage (the send-time re-check of a reminder)."""
+    return (
+        ResponseMunicipality.objects.filter(
+            campaign=campaign, municipality_id=municipality_id
+        )
+        .filter(
+            Q(response__status=ResponseStatus.SUBMITTED)
+            | Q(response__is_coordinator=True)
+        )
+        .exists()
+    )
+
+
 def partial_municipality_ids(*, campaign: Campaign) -> set[int]:
     """Municipalities with a started, unsubmitted response that has answers."""
     has_answers = Exists(Answer.objects.filter(response=OuterRef("response")))

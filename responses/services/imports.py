@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -93,7 +94,11 @@ def read_table(source: str | Path | IO[bytes], *, fmt: str | None = None):
     raw = (
         Path(source).read_bytes() if isinstance(source, (str, Path)) else source.read()
     )
-    text = raw.decode("utf-8-sig")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel's plain "CSV" (not "CSV UTF-8") on Windows in Belgium.
+        text = raw.decode("cp1252")
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -174,9 +179,13 @@ class _Parser:
 
     def _answer_cell(self, parsed: ParsedResponse, column: Column, raw, err) -> None:
         q = self.spec.question(column.question)
-        text = unneutralise(_text(raw))
-        if text == "":
+        if _text(raw) == "":
             return
+        # Open text keeps its own spacing; codes and numbers are compared stripped.
+        keep_spacing = column.kind == "other" or q.type == "text"
+        text = unneutralise(
+            raw if keep_spacing and isinstance(raw, str) else _text(raw)
+        )
         if column.kind == "other":
             if len(text) > OTHER_MAX_LENGTH:
                 err(column.name, _too_long(len(text), OTHER_MAX_LENGTH))
@@ -348,7 +357,11 @@ def import_responses(
     with `dry_run`, nothing is written; the result tells what would be created.
     """
     now = now or timezone.now()
-    header, rows = read_table(source, fmt=fmt)
+    try:
+        header, rows = read_table(source, fmt=fmt)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        message = _("bestand niet leesbaar als CSV of XLSX: %s") % exc
+        return ImportResult(dry_run=dry_run, errors=[RowError(1, "-", message)])
     header = [_text(name) for name in header]
     parser = _Parser(campaign=campaign, header=header)
     result = ImportResult(dry_run=dry_run, errors=parser.header_errors())

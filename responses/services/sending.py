@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from municipalities.models import Contact
 from responses.models import CampaignStatus, Delivery, DeliveryKind, DeliveryStatus
-from responses.queries.coverage import covered_municipality_ids
+from responses.queries.coverage import is_covered
 from responses.services import smtp
 from responses.services.mail import (
     enqueue_deliveries,
@@ -129,8 +129,8 @@ def _skip_reason(delivery: Delivery) -> str:
         return "uitnodiging ingetrokken"
     if invitation.contact_id and invitation.contact.email_bad:
         return "e-mailadres gemarkeerd als ongeldig"
-    if delivery.kind == DeliveryKind.REMINDER and invitation.municipality_id in (
-        covered_municipality_ids(campaign=campaign)
+    if delivery.kind == DeliveryKind.REMINDER and is_covered(
+        campaign=campaign, municipality_id=invitation.municipality_id
     ):
         return "gemeente heeft intussen geantwoord"
     return ""

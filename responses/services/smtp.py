@@ -68,7 +68,10 @@ def deliver(message: EmailMessage, *, commit_point: CommitPoint) -> None:
     to the end of data come after the commit and must undo it.
     """
     if settings.EMAIL_BACKEND != SMTP_BACKEND:
-        get_connection(fail_silently=False).send_messages([message])
+        try:
+            get_connection(fail_silently=False).send_messages([message])
+        except (smtplib.SMTPException, OSError) as exc:
+            raise SmtpTemporaryError(str(exc)) from exc
         with commit_point():
             pass
         return

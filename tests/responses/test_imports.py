@@ -249,3 +249,22 @@ def test_admin_import_page_needs_add_permission(wave, client):
     client.force_login(User.objects.create_user("staff", password="x", is_staff=True))
 
     assert client.get("/admin/responses/response/import/").status_code == 403
+
+
+def test_import_reads_excel_cp1252_csv_and_reports_unreadable_xlsx(wave, tmp_path):
+    _, target = wave
+    legacy = "nis_codes;respondent_function;q4\r\n46003;Schepen;Café  \r\n"
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+
+    result = import_responses(
+        campaign=target, source=io.BytesIO(legacy.encode("cp1252")), dry_run=True
+    )
+    unreadable = import_responses(campaign=target, source=broken)
+
+    assert (result.ok, result.answers) == (True, 1)
+    assert [(e.row, e.column) for e in unreadable.errors] == [(1, "-")]
+    assert import_responses(
+        campaign=target, source=io.BytesIO(legacy.encode("cp1252"))
+    ).ok
+    assert Answer.objects.get(response__campaign=target).value == "Café  "

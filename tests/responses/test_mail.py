@@ -1,6 +1,9 @@
+from urllib.parse import urlsplit
+
 import pytest
 from django.core import mail
 from django.template import TemplateSyntaxError
+from django.urls import resolve
 
 from responses.models import Delivery, DeliveryKind, DeliveryStatus, EmailTemplate
 from responses.services.mail import queue_mail, render_mail
@@ -142,6 +145,7 @@ def test_link_for_is_stable_and_finds_its_invitation():
     raw = link.rstrip("/").rsplit("/", 1)[-1]
 
     assert link_for(invitation) == link
+    assert resolve(urlsplit(link).path).url_name == "respondent-start"
     assert raw not in invitation.token_hash
     assert invitation.token_hash == hash_token(raw)
     assert find_invitation(raw_token=raw) == invitation

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from responses.models import ExportLog, ResponseStatus
 from tests.factories import make_export_response, make_municipality
-from tests.security.world import open_campaign
+from tests.security.world import invite, open_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -85,12 +85,29 @@ def test_staff_without_results_permission_sees_no_results(
     assert ExportLog.objects.count() == 0
 
 
-def test_anonymous_gets_neither_exports_nor_results(client, campaign):
-    replies = [
-        client.get(url) for url in _export_urls(campaign) + _results_urls(campaign)
+def _staff_urls(campaign):
+    return [
+        reverse("responses:list-campaigns"),
+        reverse("responses:show-campaign", args=[campaign.slug]),
+        reverse("responses:show-response-rate", args=[campaign.slug]),
+        reverse("responses:list-deliveries", args=[campaign.slug]),
+        reverse("admin:index"),
     ]
 
-    assert all(r.status_code in (302, 403) for r in replies)
+
+def test_anonymous_and_respondents_get_no_staff_data(client, campaign):
+    # A respondent is anonymous to Django auth: the link grants no session rights.
+    mayor = invite(campaign=campaign)
+    assert client.get(mayor.url()).status_code == 200
+    urls = _export_urls(campaign) + _results_urls(campaign) + _staff_urls(campaign)
+    replies = [client.get(url) for url in urls]
+
+    assert all(r.status_code in (302, 403) for r in replies), [
+        (u, r.status_code) for u, r in zip(urls, replies, strict=True)
+    ]
+    assert all(
+        r.status_code == 403 or "/login/" in r.headers["Location"] for r in replies
+    )
     assert all(SECRET.encode() not in _body(r) for r in replies)
     assert ExportLog.objects.count() == 0
 
