@@ -11,8 +11,10 @@ fresh child process so peak RSS belongs to that export alone:
   xlsx  responses.exports.export_rows -> write_xlsx (openpyxl write-only) to a file
   copy  PostgreSQL COPY (SELECT ... answers ...) TO STDOUT WITH CSV via psycopg 3
 
-and a second run of csv with tracemalloc for the peak Python heap after 10% of the
-rows and at the end (flat = constant memory). Not part of the test suite.
+and a csv run with tracemalloc, stopped after TRACE_ROWS rows, for the peak Python
+heap after 10% of them and at the end (flat = constant memory). A child alone:
+`bench/export_bench.py --child csv|xlsx|copy [--trace]` prints one JSON line.
+Results: docs/benchmarks.md, section "Export". Not part of the test suite.
 """
 
 from __future__ import annotations
