@@ -61,7 +61,9 @@ def random_answers(
         chosen = value if isinstance(value, list) else [value]
         other = next((o for o in question.options if o.is_other), None)
         if other is not None and other.code in chosen:
-            others[question.code] = rng.choice(["Lokale politiek", "Zwerfvuil", "Verkiezingen"])
+            others[question.code] = rng.choice(
+                ["Lokale politiek", "Zwerfvuil", "Verkiezingen"]
+            )
     return answers, others
 
 
@@ -100,7 +102,11 @@ def ensure_demo_user():
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(
         username=DEMO_USERNAME,
-        defaults={"is_staff": True, "is_superuser": True, "email": "demo@demo.vvsg.invalid"},
+        defaults={
+            "is_staff": True,
+            "is_superuser": True,
+            "email": "demo@demo.vvsg.invalid",
+        },
     )
     if created:
         user.set_password(DEMO_PASSWORD)
@@ -108,8 +114,13 @@ def ensure_demo_user():
     return user
 
 
-def load_demo(*, now: datetime | None = None, seed: int = 2026, links_path: Path | None = None) -> DemoSummary:
-    """Load reference data, both instruments, fake contacts and two campaigns. Idempotent."""
+def load_demo(
+    *, now: datetime | None = None, seed: int = 2026, links_path: Path | None = None
+) -> DemoSummary:
+    """Load reference data, both instruments, fake contacts and two campaigns.
+
+    Idempotent: a second run creates nothing new.
+    """
     from municipalities.services import create_demo_contacts, load_reference_data
     from responses.models import Campaign, CampaignStatus
     from responses.services.campaigns import create_invitations, open_campaign
@@ -132,8 +143,12 @@ def load_demo(*, now: datetime | None = None, seed: int = 2026, links_path: Path
                 "instrument": instrument_2024,
                 "name": "Ledenbevraging 2024",
                 "status": CampaignStatus.CLOSED,
-                "opens_at": datetime(2024, 5, 21, 9, tzinfo=timezone.get_current_timezone()),
-                "closes_at": datetime(2024, 6, 28, 23, 59, tzinfo=timezone.get_current_timezone()),
+                "opens_at": datetime(
+                    2024, 5, 21, 9, tzinfo=timezone.get_current_timezone()
+                ),
+                "closes_at": datetime(
+                    2024, 6, 28, 23, 59, tzinfo=timezone.get_current_timezone()
+                ),
             },
         )
         if created_2024:
@@ -152,7 +167,9 @@ def load_demo(*, now: datetime | None = None, seed: int = 2026, links_path: Path
         open_campaign(campaign=wave_2026, now=now)
     create_invitations(campaign=wave_2026)
     if created_2026:
-        _synthetic_wave(wave_2026, instrument_spec(instrument_2026), rng, year=2026, share=0.25)
+        _synthetic_wave(
+            wave_2026, instrument_spec(instrument_2026), rng, year=2026, share=0.25
+        )
 
     invitations = list(
         wave_2026.invitations.filter(revoked_at__isnull=True)
@@ -175,17 +192,29 @@ def load_demo(*, now: datetime | None = None, seed: int = 2026, links_path: Path
     )
 
 
-def _synthetic_wave(campaign, spec, rng: random.Random, *, year: int, share: float = 0.5) -> None:
-    """Responses for a share of the municipalities valid in `year`, some by coordinators."""
-    from responses.models import Answer, Invitation, Response, ResponseMunicipality, ResponseStatus
-    from surveys.models import Question
+def _synthetic_wave(
+    campaign, spec, rng: random.Random, *, year: int, share: float = 0.5
+) -> None:
+    """Responses for a share of the municipalities valid in `year`.
 
+    About one in twelve is a coordinator answering for three besturen.
+    """
     from municipalities.queries import municipalities_on
+    from responses.models import (
+        Answer,
+        Invitation,
+        Response,
+        ResponseMunicipality,
+        ResponseStatus,
+    )
+    from surveys.models import Question
 
     pool = list(municipalities_on(date(year, 6, 1)).order_by("nis_code"))
     rng.shuffle(pool)
     chosen = pool[: int(len(pool) * share)]
-    questions = {q.code: q for q in Question.objects.filter(instrument=campaign.instrument)}
+    questions = {
+        q.code: q for q in Question.objects.filter(instrument=campaign.instrument)
+    }
     moment = campaign.opens_at
     while chosen:
         size = 3 if rng.random() < 0.08 and len(chosen) >= 3 else 1
@@ -202,20 +231,36 @@ def _synthetic_wave(campaign, spec, rng: random.Random, *, year: int, share: flo
             campaign=campaign,
             status=ResponseStatus.PARTIAL if partial else ResponseStatus.SUBMITTED,
             respondent_name=f"Demo respondent {group[0].name}",
-            respondent_function="Coördinator" if size > 1 else rng.choice(["Burgemeester", "Preventiedienst"]),
+            respondent_function="Coördinator"
+            if size > 1
+            else rng.choice(["Burgemeester", "Preventiedienst"]),
             is_coordinator=size > 1,
             submitted_at=None if partial else moment,
         )
-        # The first bestuur's mayor link opens this response, as if the mayor had answered.
+        # The first bestuur's mayor link opens this response, as if the mayor
+        # had answered it.
         Invitation.objects.filter(
-            campaign=campaign, municipality=group[0], revoked_at__isnull=True, response__isnull=True
+            campaign=campaign,
+            municipality=group[0],
+            revoked_at__isnull=True,
+            response__isnull=True,
         ).update(response=response)
         ResponseMunicipality.objects.bulk_create(
-            [ResponseMunicipality(response=response, campaign=campaign, municipality=m) for m in group]
+            [
+                ResponseMunicipality(
+                    response=response, campaign=campaign, municipality=m
+                )
+                for m in group
+            ]
         )
         Answer.objects.bulk_create(
             [
-                Answer(response=response, question=questions[code], value=value, other_text=others.get(code, ""))
+                Answer(
+                    response=response,
+                    question=questions[code],
+                    value=value,
+                    other_text=others.get(code, ""),
+                )
                 for code, value in answers.items()
                 if code in questions
             ]

@@ -1,4 +1,4 @@
-"""URL routes of the responses app, one list per area (respondent, staff, exports, results)."""
+"""URL routes of the responses app: one list per area."""
 
 from importlib import import_module
 

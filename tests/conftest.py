@@ -56,7 +56,9 @@ def postgres(db):
 def redis_url() -> str:
     url = os.environ.get("TEST_REDIS_URL") or os.environ.get("CELERY_BROKER_URL", "")
     if not url:
-        missing_service("no Redis configured (set TEST_REDIS_URL=redis://127.0.0.1:6379/0)")
+        missing_service(
+            "no Redis configured (set TEST_REDIS_URL=redis://127.0.0.1:6379/0)"
+        )
     import redis
 
     try:
@@ -146,16 +148,30 @@ class WorkerProcess:
     proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        # Only this start's log lines count: after a kill() the file already says "ready.".
+        # Only this start's log lines count: after a kill() the file already
+        # says "ready.".
         offset = self.log.stat().st_size if self.log.exists() else 0
         self.proc = subprocess.Popen(  # noqa: S603 - fixed argv
             [
-                sys.executable, "-m", "celery", "-A", "vvsg_survey", "worker",
-                "--pool=prefork", "--concurrency=2", "--loglevel=INFO",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "vvsg_survey",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=2",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
             ],
-            cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + 30
@@ -168,7 +184,7 @@ class WorkerProcess:
         raise RuntimeError(f"celery worker not ready in 30 s:\n{self.log.read_text()}")
 
     def kill(self) -> None:
-        """SIGKILL the whole worker (main process and pool children), as a crash would."""
+        """SIGKILL the worker and its pool children, as a crash would."""
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
@@ -192,9 +208,10 @@ def celery_worker_process(transactional_db, redis_url, tmp_path, settings):
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        missing_service("a Celery worker test needs PostgreSQL (set DB_ENGINE=postgresql)")
+        missing_service(
+            "a Celery worker test needs PostgreSQL (set DB_ENGINE=postgresql)"
+        )
     db = connection.settings_dict
-    # Each test gets its own Redis database number-free queue name via a fresh vhost key.
     env = {
         **os.environ,
         "DB_ENGINE": "postgresql",
@@ -260,8 +277,13 @@ def browser():
             executable_path=CHROMIUM,
             headless=True,
             args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
             ],
         )
         yield browser
@@ -270,7 +292,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="nl-BE", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        locale="nl-BE", viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -235,7 +235,8 @@ def make_invitation(**kw):
     if "campaign" not in kw:
         kw["campaign"] = make_campaign()
     if "contact" not in kw:
-        kw["contact"] = make_contact(municipality=kw.get("municipality") or make_municipality())
+        municipality = kw.get("municipality") or make_municipality()
+        kw["contact"] = make_contact(municipality=municipality)
     contact = kw["contact"]
     kw.setdefault("municipality", contact.municipality)
     kw.setdefault("kind", InvitationKind.MAYOR)
@@ -255,7 +256,7 @@ def make_reminder_rule(**kw):
 
 
 def make_covering_response(*, campaign, municipalities, **kw):
-    """A Response speaking for `municipalities` (default: submitted, not coordinator)."""
+    """A Response speaking for `municipalities` (default: submitted)."""
     from responses.models import Response, ResponseMunicipality, ResponseStatus
 
     kw.setdefault("status", ResponseStatus.SUBMITTED)

@@ -37,7 +37,11 @@ def env_int(name: str, default: int) -> int:
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [
+        item.strip()
+        for item in os.environ.get(name, default).split(",")
+        if item.strip()
+    ]
 
 
 def env_secret(name: str, default: str = "") -> str:
@@ -49,7 +53,9 @@ def env_secret(name: str, default: str = "") -> str:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_secret("SECRET_KEY", "insecure-development-key-do-not-use-in-production")
+SECRET_KEY = env_secret(
+    "SECRET_KEY", "insecure-development-key-do-not-use-in-production"
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -128,20 +134,28 @@ elif DB_ENGINE == "sqlite":
         }
     }
 else:
-    raise ImproperlyConfigured(f"DB_ENGINE must be 'sqlite' or 'postgresql', not {DB_ENGINE!r}")
+    raise ImproperlyConfigured(
+        f"DB_ENGINE must be 'sqlite' or 'postgresql', not {DB_ENGINE!r}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+_VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": f"{_VALIDATORS}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_VALIDATORS}.MinimumLengthValidator"},
+    {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
 
@@ -173,7 +187,9 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
@@ -197,7 +213,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
-# E-mail: console by default, a file outbox when EMAIL_FILE_PATH is set, SMTP with EMAIL_HOST.
+# E-mail: console by default, a file outbox with EMAIL_FILE_PATH, SMTP with EMAIL_HOST.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
 if EMAIL_HOST:
@@ -211,7 +227,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "VVSG Ledenbevraging <radicalisering@vvsg.be>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "VVSG Ledenbevraging <radicalisering@vvsg.be>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -221,17 +239,27 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 # Survey behaviour.
-TOKEN_RATE_LIMIT = env_int("TOKEN_RATE_LIMIT", 20)  # failed token lookups per IP per window
+TOKEN_RATE_LIMIT = env_int(
+    "TOKEN_RATE_LIMIT", 20
+)  # failed token lookups per IP per window
 TOKEN_RATE_WINDOW_SECONDS = env_int("TOKEN_RATE_WINDOW_SECONDS", 600)
 RESULTS_MIN_CELL = env_int("RESULTS_MIN_CELL", 5)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 730)
 
 # Mailings (responses.services.mail). Empty token key: derived from SECRET_KEY.
 INVITATION_TOKEN_KEY = env_secret("INVITATION_TOKEN_KEY")
-MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 5)  # temporary SMTP errors, then FAILED
-MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60)  # backoff 60, 120, 240...
-MAIL_STALE_CLAIM_SECONDS = env_int("MAIL_STALE_CLAIM_SECONDS", 600)  # SENDING older: resend
-MAIL_REQUEUE_AFTER_SECONDS = env_int("MAIL_REQUEUE_AFTER_SECONDS", 300)  # PENDING older: requeue
+MAIL_MAX_ATTEMPTS = env_int(
+    "MAIL_MAX_ATTEMPTS", 5
+)  # temporary SMTP errors, then FAILED
+MAIL_RETRY_BASE_SECONDS = env_int(
+    "MAIL_RETRY_BASE_SECONDS", 60
+)  # backoff 60, 120, 240...
+MAIL_STALE_CLAIM_SECONDS = env_int(
+    "MAIL_STALE_CLAIM_SECONDS", 600
+)  # SENDING older: resend
+MAIL_REQUEUE_AFTER_SECONDS = env_int(
+    "MAIL_REQUEUE_AFTER_SECONDS", 300
+)  # PENDING older: requeue
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,21 @@
-from .campaign import Campaign, CampaignStatus, EmailTemplate, EmailTemplateKind, ReminderRule, ReminderStream
+from .campaign import (
+    Campaign,
+    CampaignStatus,
+    EmailTemplate,
+    EmailTemplateKind,
+    ReminderRule,
+    ReminderStream,
+)
 from .delivery import Delivery, DeliveryKind, DeliveryStatus
 from .export import ExportLog
 from .invitation import Invitation, InvitationKind
-from .response import Answer, AnswerRevision, Response, ResponseMunicipality, ResponseStatus
+from .response import (
+    Answer,
+    AnswerRevision,
+    Response,
+    ResponseMunicipality,
+    ResponseStatus,
+)
 
 __all__ = [
     "Answer",

@@ -11,21 +11,29 @@ class CampaignStatus(models.TextChoices):
 
 
 class Campaign(models.Model):
-    """One wave of the enquiry (e.g. Ledenbevraging 2026) using one instrument version."""
+    """One wave of the enquiry (e.g. Ledenbevraging 2026) on one instrument."""
 
-    instrument = models.ForeignKey("surveys.Instrument", on_delete=models.PROTECT, related_name="campaigns")
+    instrument = models.ForeignKey(
+        "surveys.Instrument", on_delete=models.PROTECT, related_name="campaigns"
+    )
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
-    status = models.CharField(max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    status = models.CharField(
+        max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
-    # Respondents may edit a submitted response until this moment (defaults to closes_at).
+    # Respondents may edit a submitted response until then (default: closes_at).
     edit_until = models.DateTimeField(null=True, blank=True)
     sender_name = models.CharField(max_length=200, default="VVSG")
     sender_email = models.EmailField(default="radicalisering@vvsg.be")
     reply_to = models.EmailField(blank=True)
     previous = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="next_waves",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="next_waves",
         help_text="Vorige golf, voor trendvergelijking.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -40,7 +48,10 @@ class Campaign(models.Model):
             ("send_mailings", "Kan uitnodigingen en herinneringen versturen"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="campaign_closes_after_opening"),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="campaign_closes_after_opening",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -55,9 +66,13 @@ class ReminderStream(models.TextChoices):
 class ReminderRule(models.Model):
     """When reminders go out for one stream; either fixed dates or an interval."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="reminder_rules")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="reminder_rules"
+    )
     stream = models.CharField(max_length=20, choices=ReminderStream.choices)
-    send_on = models.JSONField(default=list, blank=True, help_text="Vaste data (JJJJ-MM-DD).")
+    send_on = models.JSONField(
+        default=list, blank=True, help_text="Vaste data (JJJJ-MM-DD)."
+    )
     interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
     first_after_days = models.PositiveSmallIntegerField(default=7)
     max_count = models.PositiveSmallIntegerField(default=3)
@@ -69,7 +84,9 @@ class ReminderRule(models.Model):
         verbose_name = "herinneringsregel"
         verbose_name_plural = "herinneringsregels"
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "stream"], name="reminderrule_unique_stream"),
+            models.UniqueConstraint(
+                fields=["campaign", "stream"], name="reminderrule_unique_stream"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -85,9 +102,14 @@ class EmailTemplateKind(models.TextChoices):
 
 
 class EmailTemplate(models.Model):
-    """Editable mail text; placeholders use Django template syntax ({{ name }}, {{ link }}...)."""
+    """Editable mail text.
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="email_templates")
+    Placeholders use Django template syntax: {{ name }}, {{ link }}, {{ deadline }}...
+    """
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="email_templates"
+    )
     kind = models.CharField(max_length=30, choices=EmailTemplateKind.choices)
     subject = models.CharField(max_length=200)
     body_text = models.TextField()
@@ -97,7 +119,9 @@ class EmailTemplate(models.Model):
         verbose_name = "e-mailsjabloon"
         verbose_name_plural = "e-mailsjablonen"
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "kind"], name="emailtemplate_unique_kind"),
+            models.UniqueConstraint(
+                fields=["campaign", "kind"], name="emailtemplate_unique_kind"
+            ),
         ]
 
     def __str__(self) -> str:

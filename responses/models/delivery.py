@@ -22,24 +22,33 @@ class DeliveryStatus(models.TextChoices):
 class Delivery(models.Model):
     """One mail to one recipient in one round; claimed atomically before sending."""
 
-    campaign = models.ForeignKey("responses.Campaign", on_delete=models.CASCADE, related_name="deliveries")
+    campaign = models.ForeignKey(
+        "responses.Campaign", on_delete=models.CASCADE, related_name="deliveries"
+    )
     invitation = models.ForeignKey(
-        "responses.Invitation", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+        "responses.Invitation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
     )
     kind = models.CharField(max_length=20, choices=DeliveryKind.choices)
     stream = models.CharField(max_length=20, blank=True)
     round = models.PositiveSmallIntegerField(default=0)
     email = models.EmailField()
-    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     # Extra, non-secret placeholders for this mail (forward note, answer summary...).
     # The link is never stored: it is rebuilt from the invitation at send time.
     context = models.JSONField(default=dict, blank=True)
-    # Backoff after a temporary SMTP error: neither the task nor the sweep claims earlier.
+    # Backoff after a temporary SMTP error: neither the task nor the sweep claims
+    # the row earlier.
     not_before = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # The service clock (`now=`) when the reminder was planned; reminder spacing uses it.
+    # The service clock (`now=`) when the reminder was planned; spacing uses it.
     planned_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -48,7 +57,9 @@ class Delivery(models.Model):
         ordering = ["-created_at"]
         verbose_name = "verzending"
         verbose_name_plural = "verzendingen"
-        indexes = [models.Index(fields=["campaign", "status"], name="delivery_campaign_status")]
+        indexes = [
+            models.Index(fields=["campaign", "status"], name="delivery_campaign_status")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["invitation", "kind", "round"],
@@ -58,4 +69,5 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.round} → {self.email} ({self.get_status_display()})"
+        status = self.get_status_display()
+        return f"{self.get_kind_display()} {self.round} → {self.email} ({status})"

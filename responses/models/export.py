@@ -7,8 +7,12 @@ from django.db import models
 class ExportLog(models.Model):
     """Audit trail: every export of response data, by whom and with which filters."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    campaign = models.ForeignKey("responses.Campaign", on_delete=models.SET_NULL, null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    campaign = models.ForeignKey(
+        "responses.Campaign", on_delete=models.SET_NULL, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     format = models.CharField(max_length=10)
     layout = models.CharField(max_length=20, blank=True)

@@ -17,20 +17,38 @@ class Invitation(models.Model):
     Several invitations (mayor, staff, forwarded colleague) can point at one response.
     """
 
-    campaign = models.ForeignKey("responses.Campaign", on_delete=models.CASCADE, related_name="invitations")
+    campaign = models.ForeignKey(
+        "responses.Campaign", on_delete=models.CASCADE, related_name="invitations"
+    )
     municipality = models.ForeignKey(
-        "municipalities.Municipality", on_delete=models.PROTECT, related_name="invitations"
+        "municipalities.Municipality",
+        on_delete=models.PROTECT,
+        related_name="invitations",
     )
     contact = models.ForeignKey(
-        "municipalities.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations"
+        "municipalities.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations",
     )
     response = models.ForeignKey(
-        "responses.Response", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations"
+        "responses.Response",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations",
     )
     forwarded_by = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="forwards"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="forwards",
     )
-    kind = models.CharField(max_length=20, choices=InvitationKind.choices, default=InvitationKind.MAYOR)
+    kind = models.CharField(
+        max_length=20, choices=InvitationKind.choices, default=InvitationKind.MAYOR
+    )
     name = models.CharField(max_length=200)
     email = models.EmailField()
     function = models.CharField(max_length=120, blank=True)

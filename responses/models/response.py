@@ -12,8 +12,12 @@ class ResponseStatus(models.TextChoices):
 class Response(models.Model):
     """One filled-in questionnaire; it can represent several besturen (coordinator)."""
 
-    campaign = models.ForeignKey("responses.Campaign", on_delete=models.PROTECT, related_name="responses")
-    status = models.CharField(max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.STARTED)
+    campaign = models.ForeignKey(
+        "responses.Campaign", on_delete=models.PROTECT, related_name="responses"
+    )
+    status = models.CharField(
+        max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.STARTED
+    )
     respondent_name = models.CharField(max_length=200, blank=True)
     respondent_email = models.EmailField(blank=True)
     respondent_function = models.CharField(max_length=120, blank=True)
@@ -24,13 +28,17 @@ class Response(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Bumped by every answer save; lets clients detect a concurrent editor.
     revision = models.PositiveIntegerField(default=0)
-    imported = models.BooleanField(default=False)  # loaded from an earlier wave's export
+    imported = models.BooleanField(
+        default=False
+    )  # loaded from an earlier wave's export
 
     class Meta:
         ordering = ["-updated_at"]
         verbose_name = "respons"
         verbose_name_plural = "responsen"
-        indexes = [models.Index(fields=["campaign", "status"], name="response_campaign_status")]
+        indexes = [
+            models.Index(fields=["campaign", "status"], name="response_campaign_status")
+        ]
 
     def __str__(self) -> str:
         return f"Respons {self.pk} ({self.get_status_display()})"
@@ -39,9 +47,15 @@ class Response(models.Model):
 class ResponseMunicipality(models.Model):
     """A bestuur a response speaks for. A municipality is covered once per campaign."""
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="represented")
-    campaign = models.ForeignKey("responses.Campaign", on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey("municipalities.Municipality", on_delete=models.PROTECT, related_name="+")
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="represented"
+    )
+    campaign = models.ForeignKey(
+        "responses.Campaign", on_delete=models.CASCADE, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -49,7 +63,10 @@ class ResponseMunicipality(models.Model):
         verbose_name = "vertegenwoordigd bestuur"
         verbose_name_plural = "vertegenwoordigde besturen"
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "municipality"], name="municipality_covered_once_per_campaign"),
+            models.UniqueConstraint(
+                fields=["campaign", "municipality"],
+                name="municipality_covered_once_per_campaign",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -63,12 +80,20 @@ class Answer(models.Model):
     text -> "..."; number -> int/float; municipalities -> ["nis", ...].
     """
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey("surveys.Question", on_delete=models.PROTECT, related_name="answers")
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(
+        "surveys.Question", on_delete=models.PROTECT, related_name="answers"
+    )
     value = models.JSONField(null=True, blank=True)
     other_text = models.TextField(blank=True)
     answered_by = models.ForeignKey(
-        "responses.Invitation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "responses.Invitation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     revision = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
@@ -77,7 +102,9 @@ class Answer(models.Model):
         verbose_name = "antwoord"
         verbose_name_plural = "antwoorden"
         constraints = [
-            models.UniqueConstraint(fields=["response", "question"], name="answer_unique_per_question"),
+            models.UniqueConstraint(
+                fields=["response", "question"], name="answer_unique_per_question"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,7 +118,11 @@ class AnswerRevision(models.Model):
     value = models.JSONField(null=True, blank=True)
     other_text = models.TextField(blank=True)
     answered_by = models.ForeignKey(
-        "responses.Invitation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "responses.Invitation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     revision = models.PositiveIntegerField()
     saved_at = models.DateTimeField(auto_now_add=True)
@@ -100,3 +131,6 @@ class AnswerRevision(models.Model):
         ordering = ["answer", "revision"]
         verbose_name = "antwoordversie"
         verbose_name_plural = "antwoordversies"
+
+    def __str__(self) -> str:
+        return f"{self.answer_id} r{self.revision}"

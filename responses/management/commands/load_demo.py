@@ -7,15 +7,21 @@ from responses.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo
 
 
 class Command(BaseCommand):
-    help = "Load reference data, the instruments, fake contacts and demo campaigns (idempotent)."
+    help = (
+        "Load reference data, the instruments, fake contacts and demo campaigns "
+        "(idempotent)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--links", default=str(Path(settings.BASE_DIR) / "var" / "demo-links.txt"))
+        parser.add_argument(
+            "--links", default=str(Path(settings.BASE_DIR) / "var" / "demo-links.txt")
+        )
 
     def handle(self, *args, links, **options):
         summary = load_demo(links_path=Path(links))
         self.stdout.write(
-            f"Demo loaded: {summary.campaign_2024} ({summary.responses_2024} responses), "
+            f"Demo loaded: {summary.campaign_2024} "
+            f"({summary.responses_2024} responses), "
             f"{summary.campaign_2026} ({summary.responses_2026} responses, "
             f"{summary.invitations} invitations).\n"
             f"Staff login: {DEMO_USERNAME} / {DEMO_PASSWORD}\n"
