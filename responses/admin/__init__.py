@@ -1,10 +1,3 @@
 """Admin registrations, one module per area."""
 
-from importlib import import_module
-
-for _module in ("campaign", "response", "delivery"):
-    try:
-        import_module(f"responses.admin.{_module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"responses.admin.{_module}":
-            raise
+from responses.admin import campaign, delivery, response  # noqa: F401 - registers
