@@ -232,15 +232,34 @@ def export_rows(
     labels: bool = False,
     filters: ExportFilters | None = None,
     chunk_size: int = 500,
+    pseudonymise: bool = False,
 ) -> Iterator[list]:
     """Yield the header, then the rows of one campaign's export.
 
     Responses are read in chunks (`chunk_size`) so memory does not grow with the
     campaign. In the `bestuur` layout a coordinator's response is repeated once per
     represented municipality; municipality filters then apply per row.
+    `pseudonymise` swaps response ids for keyed pseudonyms and empties open text
+    (responses.services.retention.pseudonymise_rows).
     """
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}")
+    if pseudonymise:
+        from responses.services.retention import pseudonymise_rows
+
+        plain = export_rows(
+            campaign=campaign,
+            layout=layout,
+            labels=labels,
+            filters=filters,
+            chunk_size=chunk_size,
+        )
+        yield from pseudonymise_rows(
+            plain,
+            spec=instrument_spec(campaign.instrument),
+            campaign_slug=campaign.slug,
+        )
+        return
     filters = filters or ExportFilters()
     spec = instrument_spec(campaign.instrument)
     codes = question_codes(instrument_id=campaign.instrument_id)
@@ -354,14 +373,16 @@ def log_export(
     filters: ExportFilters,
     rows: int,
     source: str,
+    pseudonymised: bool = False,
 ) -> ExportLog:
     """Record one export (who, what, how many rows)."""
+    logged = filters.as_dict() | ({"pseudonymised": True} if pseudonymised else {})
     return ExportLog.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         campaign=campaign,
         format=fmt,
         layout=layout,
-        filters=filters.as_dict(),
+        filters=logged,
         rows=rows,
         source=source,
     )
@@ -393,6 +414,7 @@ def export_to_file(
     filters: ExportFilters | None = None,
     user=None,
     source: str = "command",
+    pseudonymise: bool = False,
 ) -> ExportLog:
     """Write a whole export to a file (path or binary file object) and log it."""
     if fmt not in FORMATS:
@@ -400,7 +422,13 @@ def export_to_file(
     filters = filters or ExportFilters()
     result: dict[str, int] = {}
     rows = counting(
-        export_rows(campaign=campaign, layout=layout, labels=labels, filters=filters),
+        export_rows(
+            campaign=campaign,
+            layout=layout,
+            labels=labels,
+            filters=filters,
+            pseudonymise=pseudonymise,
+        ),
         lambda n: result.setdefault("rows", n),
     )
     if fmt == "csv":
@@ -419,4 +447,5 @@ def export_to_file(
         filters=filters,
         rows=result["rows"],
         source=source,
+        pseudonymised=pseudonymise,
     )

@@ -226,12 +226,7 @@ def pseudonymise_rows(
 
 
 def pseudonymised_export_rows(*, campaign: Campaign, **options) -> Iterator[list]:
-    """H5's export_rows(...) for `campaign`, pseudonymised (see pseudonymise_rows)."""
+    """Shorthand for responses.exports.export_rows(..., pseudonymise=True)."""
     from responses.exports import export_rows
-    from surveys.queries import instrument_spec
 
-    return pseudonymise_rows(
-        export_rows(campaign=campaign, **options),
-        spec=instrument_spec(campaign.instrument),
-        campaign_slug=campaign.slug,
-    )
+    return export_rows(campaign=campaign, pseudonymise=True, **options)

@@ -38,6 +38,10 @@ class ExportForm(forms.Form):
         required=False,
     )
     labels = forms.BooleanField(label=_("Labels in plaats van codes"), required=False)
+    pseudonymise = forms.BooleanField(
+        label=_("Gepseudonimiseerd (sleutel-ID, zonder open antwoorden)"),
+        required=False,
+    )
     delimiter = forms.ChoiceField(
         label=_("Scheidingsteken (CSV)"),
         choices=[(";", _("puntkomma (Excel België)")), (",", _("komma"))],
@@ -99,11 +103,13 @@ def download_export(request: HttpRequest, slug: str):
     fmt = form.cleaned_data["format"] or "csv"
     layout = form.cleaned_data["layout"] or "response"
     filters = form.filters()
+    pseudonymise = form.cleaned_data["pseudonymise"]
     rows = exports.export_rows(
         campaign=campaign,
         layout=layout,
         labels=form.cleaned_data["labels"],
         filters=filters,
+        pseudonymise=pseudonymise,
     )
     user = request.user
 
@@ -116,6 +122,7 @@ def download_export(request: HttpRequest, slug: str):
             filters=filters,
             rows=count,
             source="view",
+            pseudonymised=pseudonymise,
         )
 
     filename = _filename(campaign, layout, fmt)

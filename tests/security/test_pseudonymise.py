@@ -82,3 +82,54 @@ def test_pseudonymised_bestuur_layout_keeps_one_row_per_bestuur():
     ids = {row[header.index("response_id")] for row in rows}
     assert len(ids) == 1 and next(iter(ids)).startswith("p-")
     assert all(row[header.index("q4")] == "" for row in rows)
+
+
+def _secret_campaign():
+    campaign = open_campaign()
+    response = make_export_response(
+        campaign=campaign,
+        municipalities=[make_municipality()],
+        answers={"q1": "ja", "q4": "Vertrouwelijk citaat"},
+        status=ResponseStatus.SUBMITTED,
+    )
+    return campaign, response
+
+
+def test_download_view_pseudonymise_option_and_log(client, django_user_model):
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    from responses.models import ExportLog
+
+    campaign, response = _secret_campaign()
+    user = django_user_model.objects.create_user("ps", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="export_responses"))
+    client.force_login(user)
+    url = reverse("responses:download-export", args=[campaign.slug])
+
+    reply = client.get(url, {"format": "csv", "pseudonymise": "on"})
+    body = b"".join(reply.streaming_content).decode("utf-8-sig")
+    form = client.get(reverse("responses:export-form", args=[campaign.slug]))
+
+    expected = pseudonym(response.pk, campaign_slug=campaign.slug)
+    assert expected in body
+    assert "Vertrouwelijk citaat" not in body
+    assert 'name="pseudonymise"' in form.content.decode()
+    log = ExportLog.objects.get()
+    assert (log.rows, log.filters.get("pseudonymised")) == (1, True)
+
+
+def test_export_command_pseudonymise_flag(tmp_path):
+    from django.core.management import call_command
+
+    from responses.models import ExportLog
+
+    campaign, response = _secret_campaign()
+    out = tmp_path / "pseudo.csv"
+
+    call_command("export_responses", campaign.slug, "--pseudonymise", "-o", str(out))
+    text = out.read_text(encoding="utf-8-sig")
+
+    assert pseudonym(response.pk, campaign_slug=campaign.slug) in text
+    assert "Vertrouwelijk citaat" not in text
+    assert ExportLog.objects.get().filters["pseudonymised"] is True

@@ -20,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--layout", choices=LAYOUTS, default="response")
         parser.add_argument("--labels", action="store_true", help="option labels")
         parser.add_argument(
+            "--pseudonymise",
+            action="store_true",
+            help="keyed pseudonym instead of response_id; no open text",
+        )
+        parser.add_argument(
             "--delimiter", default=";", help="CSV delimiter (';' or ',')"
         )
         for name in ("status", "province", "cluster", "cluster-type"):
@@ -54,6 +59,7 @@ class Command(BaseCommand):
             delimiter=options["delimiter"],
             filters=filters,
             source="command",
+            pseudonymise=options["pseudonymise"],
         )
         if output != "-":
             self.stdout.write(f"{log.rows} rows written to {output}")
