@@ -123,7 +123,11 @@ def load_demo(
     """
     from municipalities.services import create_demo_contacts, load_reference_data
     from responses.models import Campaign, CampaignStatus
-    from responses.services.campaigns import create_invitations, open_campaign
+    from responses.services.campaigns import (
+        create_invitations,
+        open_campaign,
+        send_invitations,
+    )
     from responses.services.tokens import link_for
     from surveys.queries import instrument_spec
     from surveys.services import load_instrument
@@ -166,6 +170,9 @@ def load_demo(
     if created_2026:
         open_campaign(campaign=wave_2026, now=now)
     create_invitations(campaign=wave_2026)
+    if created_2026:
+        # The outbox (var/outbox/ under scripts/run) then shows the real invitation mail.
+        send_invitations(campaign=wave_2026)
     if created_2026:
         _synthetic_wave(
             wave_2026, instrument_spec(instrument_2026), rng, year=2026, share=0.25

@@ -44,3 +44,11 @@ def send_invitations_task(self, campaign_id: int) -> int:
     if campaign is None:
         return 0
     return send_invitations(campaign=campaign)
+
+
+@shared_task(bind=True, name="responses.apply_retention", acks_late=False)
+def apply_retention_task(self) -> dict:
+    """Monthly beat entry: GDPR retention (idempotent, so a double tick is harmless)."""
+    from responses.services.retention import apply_retention
+
+    return apply_retention().as_dict()

@@ -16,4 +16,9 @@ app.conf.beat_schedule = {
         "task": "responses.send_due_reminders",
         "schedule": crontab(minute="*/15"),
     },
+    # GDPR: open texts and contact details of long-closed campaigns (RETENTION_DAYS).
+    "apply-retention": {
+        "task": "responses.apply_retention",
+        "schedule": crontab(minute=30, hour=3, day_of_month=1),
+    },
 }

@@ -239,27 +239,24 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 # Survey behaviour.
-TOKEN_RATE_LIMIT = env_int(
-    "TOKEN_RATE_LIMIT", 20
-)  # failed token lookups per IP per window
+# Failed token lookups allowed per client IP per window before answering 429.
+TOKEN_RATE_LIMIT = env_int("TOKEN_RATE_LIMIT", 20)
 TOKEN_RATE_WINDOW_SECONDS = env_int("TOKEN_RATE_WINDOW_SECONDS", 600)
 RESULTS_MIN_CELL = env_int("RESULTS_MIN_CELL", 5)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 730)
+# Keyed pseudonyms in pseudonymised exports; empty: derived from SECRET_KEY.
+PSEUDONYM_KEY = env_secret("PSEUDONYM_KEY")
 
 # Mailings (responses.services.mail). Empty token key: derived from SECRET_KEY.
 INVITATION_TOKEN_KEY = env_secret("INVITATION_TOKEN_KEY")
-MAIL_MAX_ATTEMPTS = env_int(
-    "MAIL_MAX_ATTEMPTS", 5
-)  # temporary SMTP errors, then FAILED
-MAIL_RETRY_BASE_SECONDS = env_int(
-    "MAIL_RETRY_BASE_SECONDS", 60
-)  # backoff 60, 120, 240...
-MAIL_STALE_CLAIM_SECONDS = env_int(
-    "MAIL_STALE_CLAIM_SECONDS", 600
-)  # SENDING older: resend
-MAIL_REQUEUE_AFTER_SECONDS = env_int(
-    "MAIL_REQUEUE_AFTER_SECONDS", 300
-)  # PENDING older: requeue
+# Temporary SMTP errors are retried with backoff 60, 120, 240... s, then FAILED.
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 5)
+MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60)
+# The sweep resends SENDING rows older than this (a dead worker's claim); it must
+# stay above CELERY_TASK_TIME_LIMIT so a live send is never taken over.
+MAIL_STALE_CLAIM_SECONDS = env_int("MAIL_STALE_CLAIM_SECONDS", 600)
+# ...and re-enqueues PENDING rows older than this (a lost task message).
+MAIL_REQUEUE_AFTER_SECONDS = env_int("MAIL_REQUEUE_AFTER_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

@@ -38,11 +38,17 @@ from responses.tasks import send_invitations_task
 SEND = "responses.send_mailings"
 
 
+# Campaign pages list recipients' names and addresses: staff status alone is not
+# enough, the model's view permission is required too.
+VIEW = "responses.view_campaign"
+
+
 def _campaign(slug: str) -> Campaign:
     return get_object_or_404(Campaign.objects.select_related("instrument"), slug=slug)
 
 
 @staff_member_required
+@permission_required(VIEW, raise_exception=True)
 def list_campaigns(request):
     campaigns = Campaign.objects.select_related("instrument").order_by("-opens_at")
     return render(
@@ -51,6 +57,7 @@ def list_campaigns(request):
 
 
 @staff_member_required
+@permission_required(VIEW, raise_exception=True)
 def show_campaign(request, slug):
     campaign = _campaign(slug)
     covered = covered_municipality_ids(campaign=campaign)
@@ -76,6 +83,7 @@ def show_campaign(request, slug):
 
 
 @staff_member_required
+@permission_required(VIEW, raise_exception=True)
 def preview_mail(request, slug, kind):
     campaign = _campaign(slug)
     if kind not in dict(MAILING_KINDS):
@@ -145,6 +153,7 @@ def resume(request, slug):
 
 
 @staff_member_required
+@permission_required(VIEW, raise_exception=True)
 def list_deliveries(request, slug):
     campaign = _campaign(slug)
     form = DeliveryFilterForm(request.GET or None)
@@ -182,6 +191,7 @@ def retry(request, pk):
 
 
 @staff_member_required
+@permission_required(VIEW, raise_exception=True)
 def show_response_rate(request, slug):
     campaign = _campaign(slug)
     context = {

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff(client):
     user = User.objects.create_user("staff", "staff@vvsg.test", "pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_campaign"))
     client.force_login(user)
     return user
 

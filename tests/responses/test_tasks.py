@@ -69,3 +69,29 @@ def test_send_due_reminders_task_queues_reminders_of_open_campaigns(
 
 def test_send_due_reminders_task_ignores_a_deleted_campaign():
     assert send_due_reminders_task.delay(123456).get() == {}
+
+
+@pytest.mark.django_db
+def test_apply_retention_task_clears_open_text_of_long_closed_campaigns():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from responses.models import Answer, CampaignStatus
+    from responses.tasks import apply_retention_task
+    from tests.factories import make_export_campaign, make_export_response
+
+    campaign = make_export_campaign()
+    response = make_export_response(campaign=campaign, answers={"q4": "Naam en adres"})
+    text_answers = Answer.objects.filter(response=response, question__type="text")
+    before = list(text_answers.values_list("value", flat=True))
+    campaign.status = CampaignStatus.CLOSED
+    campaign.opens_at = timezone.now() - timedelta(days=3000)
+    campaign.closes_at = timezone.now() - timedelta(days=2000)
+    campaign.save()
+
+    result = apply_retention_task.delay().get()
+
+    assert result["campaigns"] == 1
+    assert any(before)
+    assert not any(text_answers.values_list("value", flat=True))

@@ -121,3 +121,21 @@ def test_permitted_staff_get_export_and_log_as_control(
 
     assert SECRET.encode() in _body(reply)
     assert ExportLog.objects.get().rows == 5
+
+
+def test_staff_without_view_campaign_sees_no_recipient_addresses(
+    client, campaign, django_user_model
+):
+    mayor = invite(campaign=campaign)
+    client.force_login(_staff(django_user_model))
+    urls = _staff_urls(campaign)[:-1]  # the admin index is guarded by the admin itself
+
+    replies = [client.get(url) for url in urls]
+
+    assert [r.status_code for r in replies] == [403] * len(urls)
+    assert all(mayor.invitation.email.encode() not in r.content for r in replies)
+
+    client.force_login(_staff(django_user_model, "view_campaign"))
+    missing = invite(campaign=campaign, start=False)
+    shown = client.get(reverse("responses:show-response-rate", args=[campaign.slug]))
+    assert missing.invitation.municipality.name in shown.content.decode()
