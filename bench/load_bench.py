@@ -5,7 +5,7 @@
 
 Steps: (re)create the database `vvsg_bench_load` on the local PostgreSQL, migrate,
 load the reference data and the 2024 instrument, open a campaign with one invitation
-per respondent (H4's services), start gunicorn on a free loopback port, then let
+per respondent (the campaign services), start gunicorn on a free loopback port, then let
 every respondent open their link, fill in who they are, page through every visible
 section and autosave each visible question like htmx does. Afterwards the same
 number of threads hammer /healthz (no database, no template) as a baseline.

@@ -171,9 +171,8 @@ def load_demo(
         open_campaign(campaign=wave_2026, now=now)
     create_invitations(campaign=wave_2026)
     if created_2026:
-        # The outbox (var/outbox/ under scripts/run) then shows the real invitation mail.
+        # The outbox (var/outbox/ under scripts/run) then shows the real invitations.
         send_invitations(campaign=wave_2026)
-    if created_2026:
         _synthetic_wave(
             wave_2026, instrument_spec(instrument_2026), rng, year=2026, share=0.25
         )

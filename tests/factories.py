@@ -24,7 +24,7 @@ def _next() -> int:
     return next(_seq)
 
 
-# --- municipalities (helper H1) -------------------------------------------------------
+# --- municipalities ------------------------------------------------------------------
 
 
 def make_province(**kw) -> Province:
@@ -77,7 +77,7 @@ def make_contact(**kw) -> Contact:
     return Contact.objects.create(**kw)
 
 
-# --- exports and imports (helper H5) --------------------------------------------------
+# --- exports and imports -------------------------------------------------------------
 
 
 def make_export_instrument(**kw):
@@ -201,7 +201,7 @@ def make_export_response(
     return response
 
 
-# --- campaigns, invitations, deliveries (helper H4) ----------------------------------
+# --- campaigns, invitations, deliveries -----------------------------------------------
 
 
 def make_campaign(**kw):
@@ -268,7 +268,7 @@ def make_covering_response(*, campaign, municipalities, **kw):
     return response
 
 
-# --- instruments (helper H2) ------------------------------------------------------
+# --- instruments ---------------------------------------------------------------------
 
 
 def instrument_path(year: int = 2024):
@@ -286,7 +286,7 @@ def make_real_instrument(year: int = 2024):
     return load_instrument(path=instrument_path(year))
 
 
-# --- respondent flow (helper H3) -----------------------------------------------------
+# --- respondent flow -----------------------------------------------------------------
 
 
 def make_survey_instrument(**kw):
@@ -451,7 +451,7 @@ def make_survey_instrument(**kw):
 
 
 def make_survey_campaign(**kw):
-    """An open campaign on make_survey_instrument() (uses H4's make_campaign)."""
+    """An open campaign on make_survey_instrument()."""
     kw.setdefault("instrument", make_survey_instrument())
     kw.setdefault("sender_email", "radicalisering@vvsg.be")
     return make_campaign(**kw)

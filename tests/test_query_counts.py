@@ -138,7 +138,7 @@ STAFF_PAGES = (
 
 
 def _staff_pages(campaign) -> list[str]:
-    """The staff pages that exist (each helper's views land independently)."""
+    """The staff pages that exist (each area registers its own)."""
     urls = []
     for name in STAFF_PAGES:
         try:

@@ -1,7 +1,7 @@
 """Two colleagues edit one response: a stale save is a conflict, never an overwrite.
 
 End-to-end through two independent browsers (Django test clients), each with its own
-invitation link to the same response; the unit tests of the service are H3's.
+invitation link to the same response; the service's unit tests live in tests/responses/
 """
 
 from __future__ import annotations

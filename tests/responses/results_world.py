@@ -1,4 +1,4 @@
-"""A known data set for the results tests (helper H6).
+"""A known data set for the results tests.
 
 Two waves of a small instrument, 13 current municipalities in two provinces plus
 Borsbeek (merged into Antwerpen on 1 Jan 2025). Expected numbers are worked out
