@@ -23,7 +23,6 @@ class StoredAnswers:
     values: dict[str, Any] = field(default_factory=dict)
     others: dict[str, str] = field(default_factory=dict)
     revisions: dict[str, int] = field(default_factory=dict)
-    rows: dict[str, Answer] = field(default_factory=dict)
 
 
 def is_empty(value: Any) -> bool:
@@ -34,17 +33,17 @@ def stored_answers(*, response: Response | None) -> StoredAnswers:
     stored = StoredAnswers()
     if response is None or response.pk is None:
         return stored
-    rows = Answer.objects.filter(response=response).select_related(
-        "question", "answered_by"
+    # Plain tuples: this runs on every autosave, where model instances cost more
+    # than the query itself.
+    rows = Answer.objects.filter(response=response).values_list(
+        "question__code", "value", "other_text", "revision"
     )
-    for answer in rows:
-        code = answer.question.code
-        stored.rows[code] = answer
-        stored.revisions[code] = answer.revision
-        if not is_empty(answer.value):
-            stored.values[code] = answer.value
-        if answer.other_text:
-            stored.others[code] = answer.other_text
+    for code, value, other_text, revision in rows:
+        stored.revisions[code] = revision
+        if not is_empty(value):
+            stored.values[code] = value
+        if other_text:
+            stored.others[code] = other_text
     return stored
 
 

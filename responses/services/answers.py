@@ -88,16 +88,20 @@ def save_answers(
     response: Response,
     invitation: Invitation,
     answers: Mapping[str, Submitted],
+    stored: StoredAnswers | None = None,
     now: datetime | None = None,
 ) -> SaveResult:
-    """Validate and store posted answers per question; see the module docstring."""
+    """Validate and store posted answers per question; see the module docstring.
+
+    `stored` may pass the answers the caller already read for this request.
+    """
     now = now or timezone.now()
     spec = instrument_spec(response.campaign.instrument)
     question_ids = dict(
         response.campaign.instrument.questions.values_list("code", "pk")
     )
     result = SaveResult()
-    stored = stored_answers(response=response)
+    stored = stored if stored is not None else stored_answers(response=response)
     merged = dict(stored.values)
     valid: dict[str, Submitted] = {}
     for code, posted in answers.items():

@@ -300,7 +300,10 @@ def autosave(request, invitation, token, section):
     conflict = None
     if not errors:
         result = save_answers(
-            response=response, invitation=invitation, answers=form.submitted()
+            response=response,
+            invitation=invitation,
+            answers=form.submitted(),
+            stored=stored,
         )
         errors = result.errors.get(code, [])
         conflict = result.conflicts.get(code)
