@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
+
+from tests.conftest import missing_service
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_ISSUES = "System check identified no issues (0 silenced)."
@@ -111,7 +112,9 @@ def test_compose_file_passes_docker_compose_config():
     ):
         argv = ["docker", "compose", "config", "-q"]
     else:
-        pytest.skip("neither docker-compose nor the docker compose plugin is installed")
+        missing_service(
+            "neither docker-compose nor the docker compose plugin is installed"
+        )
 
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60)
 
