@@ -80,12 +80,63 @@ def make_contact(**kw) -> Contact:
 # --- exports and imports -------------------------------------------------------------
 
 
+def add_question(
+    *,
+    instrument,
+    section,
+    code: str,
+    order: int,
+    type: str,  # noqa: A002 - mirrors Question.type
+    text: str = "",
+    required: bool = False,
+    condition=None,
+    settings=None,
+    options=(),
+    exclusive: str = "geen",
+    rows=(),
+):
+    """One question with its options ('ander' is the other option) and matrix rows.
+
+    rows: (code, label, condition) tuples.
+    """
+    from surveys.models import MatrixRow, Option, Question
+
+    question = Question.objects.create(
+        instrument=instrument,
+        section=section,
+        code=code,
+        number=order,
+        order=order,
+        type=type,
+        text=text or f"Vraag {code}",
+        required=required,
+        condition=condition,
+        settings=settings or {},
+    )
+    Option.objects.bulk_create(
+        Option(
+            question=question,
+            code=ocode,
+            label=label,
+            order=i,
+            is_other=ocode == "ander",
+            exclusive=ocode == exclusive,
+        )
+        for i, (ocode, label) in enumerate(options, 1)
+    )
+    MatrixRow.objects.bulk_create(
+        MatrixRow(question=question, code=rcode, label=label, order=i, condition=cond)
+        for i, (rcode, label, cond) in enumerate(rows, 1)
+    )
+    return question
+
+
 def make_export_instrument(**kw):
     """A small instrument with every question type, 'other' options and branching.
 
     q2 (multiple) and matrix row q3.r2 are shown only when q1 == "ja".
     """
-    from surveys.models import Instrument, MatrixRow, Option, Question, Section
+    from surveys.models import Instrument, Section
 
     n = _next()
     kw.setdefault("code", f"klein-{n}")
@@ -116,41 +167,21 @@ def make_export_instrument(**kw):
         (b, "q6", "municipalities", None, {}, []),
         (b, "q7", "single", None, {}, [("a", "A"), ("ander", "Andere:")]),
     ]
+    rows = (("r1", "Rij 1", None), ("r2", "Rij 2", {"q": "q1", "in": ["ja"]}))
     for order, (section, code, qtype, condition, settings, options) in enumerate(
         specs, 1
     ):
-        question = Question.objects.create(
+        add_question(
             instrument=instrument,
             section=section,
             code=code,
-            number=order,
             order=order,
             type=qtype,
-            text=f"Vraag {code}",
-            required=False,
             condition=condition,
             settings=settings,
+            options=options,
+            rows=rows if qtype == "matrix" else (),
         )
-        for i, (ocode, label) in enumerate(options, 1):
-            Option.objects.create(
-                question=question,
-                code=ocode,
-                label=label,
-                order=i,
-                is_other=ocode == "ander",
-                exclusive=ocode == "geen",
-            )
-        if qtype == "matrix":
-            MatrixRow.objects.create(
-                question=question, code="r1", label="Rij 1", order=1
-            )
-            MatrixRow.objects.create(
-                question=question,
-                code="r2",
-                label="Rij 2",
-                order=2,
-                condition={"q": "q1", "in": ["ja"]},
-            )
     return instrument
 
 
@@ -298,7 +329,7 @@ def make_survey_instrument(**kw):
     pol_toelichting (text, max 200, optional). beleid: bel_fte (number 0..100),
     bel_opmerkingen (text, optional).
     """
-    from surveys.models import Instrument, MatrixRow, Option, Question, Section
+    from surveys.models import Instrument, Section
 
     n = _next()
     kw.setdefault("code", f"respons-{n}")
@@ -400,6 +431,15 @@ def make_survey_instrument(**kw):
         ),
         ("beleid", "bel_opmerkingen", "text", "Opmerkingen", False, None, {}, []),
     ]
+    rows = (
+        ("extreemrechts", "Extreemrechts", None),
+        ("extreemlinks", "Extreemlinks", None),
+        (
+            "religieus",
+            "Religieus geïnspireerd",
+            {"q": "rad_vormen", "in": ["religieus"]},
+        ),
+    )
     for order, (
         section,
         code,
@@ -410,43 +450,20 @@ def make_survey_instrument(**kw):
         settings,
         options,
     ) in enumerate(specs, 1):
-        question = Question.objects.create(
+        add_question(
             instrument=instrument,
             section=sections[section],
             code=code,
-            number=order,
             order=order,
             type=qtype,
             text=text,
             required=required,
             condition=condition,
             settings=settings,
+            options=options,
+            exclusive="weet_niet",
+            rows=rows if qtype == "matrix" else (),
         )
-        for i, (ocode, label) in enumerate(options, 1):
-            Option.objects.create(
-                question=question,
-                code=ocode,
-                label=label,
-                order=i,
-                is_other=ocode == "ander",
-                exclusive=ocode == "weet_niet",
-            )
-        if qtype == "matrix":
-            for i, (rcode, label, rcond) in enumerate(
-                [
-                    ("extreemrechts", "Extreemrechts", None),
-                    ("extreemlinks", "Extreemlinks", None),
-                    (
-                        "religieus",
-                        "Religieus geïnspireerd",
-                        {"q": "rad_vormen", "in": ["religieus"]},
-                    ),
-                ],
-                1,
-            ):
-                MatrixRow.objects.create(
-                    question=question, code=rcode, label=label, order=i, condition=rcond
-                )
     return instrument
 
 

@@ -21,8 +21,8 @@ from responses.models import (
     ResponseMunicipality,
     ResponseStatus,
 )
-from surveys.models import Instrument, MatrixRow, Option, Question, Section
-from tests.factories import make_province
+from surveys.models import Instrument, Question, Section
+from tests.factories import add_question, make_province
 
 SIGNALEN = [
     ("ja_gelijk", "Ja (gelijk)"),
@@ -77,44 +77,27 @@ def build_instrument(version: str, zicht) -> Instrument:
         (s2, "beleid", "single", None, {}, [("ja", "Ja"), ("nee", "Nee")]),
         (s2, "gemeenten", "municipalities", None, {}, []),
     ]
+    rows = (
+        ("islam", "Islamistisch", None),
+        ("rechts", "Rechts", None),
+        ("links", "Links", {"q": "signalen", "in": ["ja_stijging"]}),
+    )
     for order, (section, code, qtype, condition, settings, options) in enumerate(
         questions, 1
     ):
-        question = Question.objects.create(
+        add_question(
             instrument=instrument,
             section=section,
             code=code,
-            number=order,
             order=order,
             type=qtype,
             text=f"Vraag over {code}",
-            required=False,
             condition=condition,
             settings=settings,
+            options=options,
+            exclusive="niet",
+            rows=rows if qtype == "matrix" else (),
         )
-        for i, (ocode, label) in enumerate(options, 1):
-            Option.objects.create(
-                question=question,
-                code=ocode,
-                label=label,
-                order=i,
-                is_other=ocode == "ander",
-                exclusive=ocode == "niet",
-            )
-        if qtype == "matrix":
-            MatrixRow.objects.create(
-                question=question, code="islam", label="Islamistisch", order=1
-            )
-            MatrixRow.objects.create(
-                question=question, code="rechts", label="Rechts", order=2
-            )
-            MatrixRow.objects.create(
-                question=question,
-                code="links",
-                label="Links",
-                order=3,
-                condition={"q": "signalen", "in": ["ja_stijging"]},
-            )
     return instrument
 
 
