@@ -202,6 +202,28 @@ class _Checker:
         if isinstance(code, str) and code and code not in self.seen:
             self.seen[code] = q
 
+    def _coded_entries(self, where: str, entries: list, *, noun: str, keys):
+        """Yield (label, entry) for each mapping after the checks options and rows
+        share: allowed keys, a unique snake_case code, a text label."""
+        codes: set[str] = set()
+        for i, entry in enumerate(entries, 1):
+            if not isinstance(entry, dict):
+                self.add(where, f"{noun} #{i}: verwacht een mapping")
+                continue
+            code = entry.get("code")
+            label = f"{noun} {code}" if isinstance(code, str) else f"{noun} #{i}"
+            self._keys(f"{where}, {label}", entry, keys, {"code", "label"})
+            if "code" in entry and not (
+                isinstance(code, str) and CHOICE_CODE_RE.match(code)
+            ):
+                self.add(where, f"{label}: ongeldige code (snake_case)")
+            elif code in codes:
+                self.add(where, f"dubbele {noun}code '{code}'")
+            codes.add(code)
+            if "label" in entry and not _is_text(entry["label"]):
+                self.add(where, f"{label}: 'label' moet tekst zijn")
+            yield label, entry
+
     def _options(self, where: str, qtype: str, q: dict) -> None:
         options = q.get("options")
         if qtype not in ("single", "multiple", "matrix"):
@@ -211,24 +233,10 @@ class _Checker:
         if not isinstance(options, list) or not options:
             self.add(where, "lege of ontbrekende 'options' (verplicht voor dit type)")
             return
-        codes: set[str] = set()
         others = 0
-        for i, option in enumerate(options, 1):
-            if not isinstance(option, dict):
-                self.add(where, f"optie #{i}: verwacht een mapping")
-                continue
-            ocode = option.get("code")
-            label = f"optie {ocode}" if isinstance(ocode, str) else f"optie #{i}"
-            self._keys(f"{where}, {label}", option, OPTION_KEYS, {"code", "label"})
-            if "code" in option and not (
-                isinstance(ocode, str) and CHOICE_CODE_RE.match(ocode)
-            ):
-                self.add(where, f"{label}: ongeldige code (snake_case)")
-            elif ocode in codes:
-                self.add(where, f"dubbele optiecode '{ocode}'")
-            codes.add(ocode)
-            if "label" in option and not _is_text(option["label"]):
-                self.add(where, f"{label}: 'label' moet tekst zijn")
+        for label, option in self._coded_entries(
+            where, options, noun="optie", keys=OPTION_KEYS
+        ):
             for flag in ("exclusive", "other"):
                 if flag in option and not isinstance(option[flag], bool):
                     self.add(where, f"{label}: '{flag}' moet true of false zijn")
@@ -250,23 +258,7 @@ class _Checker:
         if not isinstance(rows, list) or not rows:
             self.add(where, "lege of ontbrekende 'rows' (verplicht voor een matrix)")
             return
-        codes: set[str] = set()
-        for i, row in enumerate(rows, 1):
-            if not isinstance(row, dict):
-                self.add(where, f"rij #{i}: verwacht een mapping")
-                continue
-            rcode = row.get("code")
-            label = f"rij {rcode}" if isinstance(rcode, str) else f"rij #{i}"
-            self._keys(f"{where}, {label}", row, ROW_KEYS, {"code", "label"})
-            if "code" in row and not (
-                isinstance(rcode, str) and CHOICE_CODE_RE.match(rcode)
-            ):
-                self.add(where, f"{label}: ongeldige code (snake_case)")
-            elif rcode in codes:
-                self.add(where, f"dubbele rijcode '{rcode}'")
-            codes.add(rcode)
-            if "label" in row and not _is_text(row["label"]):
-                self.add(where, f"{label}: 'label' moet tekst zijn")
+        for label, row in self._coded_entries(where, rows, noun="rij", keys=ROW_KEYS):
             if "when" in row:
                 self._condition(f"{where}, {label}", row["when"], own=own)
 

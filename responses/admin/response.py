@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import tempfile
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 
 from municipalities.models import Cluster, ClusterType, Province
 from responses import exports
 from responses.models import Campaign, ExportLog, Response
 from responses.queries.export import ExportFilters
 from responses.services.imports import import_responses
+from responses.views.exports import export_download
 
 EXPORT_PERMISSION = "responses.export_responses"
 
@@ -205,18 +202,9 @@ class ResponseAdmin(admin.ModelAdmin):
                 source="admin",
             )
 
-        filename = f"{campaign.slug}-{layout}-{timezone.localdate():%Y%m%d}.{fmt}"
-        if fmt == "csv":
-            response = StreamingHttpResponse(
-                exports.stream_csv(exports.counting(rows, log)),
-                content_type="text/csv; charset=utf-8",
-            )
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            return response
-        spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-        exports.write_xlsx(exports.counting(rows, log), spool)
-        spool.seek(0)
-        return FileResponse(spool, as_attachment=True, filename=filename)
+        return export_download(
+            rows=rows, on_done=log, campaign=campaign, layout=layout, fmt=fmt
+        )
 
 
 @admin.register(ExportLog)

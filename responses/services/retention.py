@@ -41,6 +41,7 @@ from responses.models import (
     Invitation,
     Response,
 )
+from responses.services.keys import purpose_key
 
 REMOVED_DOMAIN = "@verwijderd.invalid"
 TEXT_TYPE = "text"
@@ -176,15 +177,7 @@ IDENTIFYING_COLUMNS = ("respondent_name", "respondent_email", "name", "email")
 
 
 def _pseudonym_key() -> bytes:
-    configured = getattr(settings, "PSEUDONYM_KEY", "")
-    if configured:
-        return configured.encode("utf-8")
-    # Domain-separated from every other SECRET_KEY use (tokens, sessions).
-    return hmac.new(
-        settings.SECRET_KEY.encode("utf-8"),
-        b"vvsg.export-pseudonym-key",
-        hashlib.sha256,
-    ).digest()
+    return purpose_key(setting="PSEUDONYM_KEY", purpose=b"vvsg.export-pseudonym-key")
 
 
 def pseudonym(response_id: int | str, *, campaign_slug: str) -> str:

@@ -24,21 +24,16 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from responses.models import Invitation
+from responses.services.keys import purpose_key
 
 TOKEN_BYTES = 32
 LINK_URL_NAME = "responses:respondent-start"  # owned by the respondent views
 
 
 def _token_key() -> bytes:
-    configured = getattr(settings, "INVITATION_TOKEN_KEY", "")
-    if configured:
-        return configured.encode("utf-8")
-    # Domain-separated so the key differs from every other SECRET_KEY use.
-    return hmac.new(
-        settings.SECRET_KEY.encode("utf-8"),
-        b"vvsg.invitation-token-key",
-        hashlib.sha256,
-    ).digest()
+    return purpose_key(
+        setting="INVITATION_TOKEN_KEY", purpose=b"vvsg.invitation-token-key"
+    )
 
 
 def derive_token(nonce: str) -> str:

@@ -125,18 +125,34 @@ def download_export(request: HttpRequest, slug: str):
             pseudonymised=pseudonymise,
         )
 
+    return export_download(
+        rows=rows,
+        on_done=log,
+        campaign=campaign,
+        layout=layout,
+        fmt=fmt,
+        delimiter=form.cleaned_data["delimiter"] or ";",
+    )
+
+
+def export_download(*, rows, on_done, campaign, layout, fmt, delimiter=";"):
+    """The HTTP response for an export (view and admin actions).
+
+    `on_done(count)` runs once the last row has been written, so the ExportLog row
+    carries the real count even for a streamed CSV.
+    """
+    counted = exports.counting(rows, on_done)
     filename = _filename(campaign, layout, fmt)
     if fmt == "csv":
-        delimiter = form.cleaned_data["delimiter"] or ";"
         response = StreamingHttpResponse(
-            exports.stream_csv(exports.counting(rows, log), delimiter=delimiter),
+            exports.stream_csv(counted, delimiter=delimiter),
             content_type=CONTENT_TYPES["csv"],
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     # A zip container cannot be streamed while written; spool it to disk instead.
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    exports.write_xlsx(exports.counting(rows, log), spool)
+    exports.write_xlsx(counted, spool)
     spool.seek(0)
     return FileResponse(
         spool, as_attachment=True, filename=filename, content_type=CONTENT_TYPES["xlsx"]
