@@ -124,7 +124,6 @@ def load_demo(
     from municipalities.services import create_demo_contacts, load_reference_data
     from responses.models import Campaign, CampaignStatus
     from responses.services.campaigns import (
-        create_invitations,
         open_campaign,
         send_invitations,
     )
@@ -169,10 +168,10 @@ def load_demo(
         )
     if created_2026:
         open_campaign(campaign=wave_2026, now=now)
-    create_invitations(campaign=wave_2026)
+    # Creates missing invitations and mails each once (a rerun sends nothing twice);
+    # the outbox (var/outbox/ under scripts/run) then shows the real invitations.
+    send_invitations(campaign=wave_2026)
     if created_2026:
-        # The outbox (var/outbox/ under scripts/run) then shows the real invitations.
-        send_invitations(campaign=wave_2026)
         _synthetic_wave(
             wave_2026, instrument_spec(instrument_2026), rng, year=2026, share=0.25
         )

@@ -271,7 +271,6 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:
         missing_service("playwright is not installed")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
