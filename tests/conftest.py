@@ -7,6 +7,7 @@ loudly instead: nothing that CI promises to run may be skipped silently.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -79,7 +80,14 @@ class SmtpSink:
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     # Addresses the server refuses: {"bad@x.be": (550, "no such user")}.
     refuse: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # Once this many messages arrived, RCPT commands wait until release(): senders
+    # then sit still before DATA, where a test can kill them at a known point.
+    hold_after: int | None = None
+    waiting: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def release(self) -> None:
+        self.hold_after = None
 
     def recipients(self) -> list[str]:
         with self.lock:
@@ -101,6 +109,12 @@ class _SinkHandler:
         self.sink = sink
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        sink = self.sink
+        if sink.hold_after is not None and len(sink.messages) >= sink.hold_after:
+            sink.waiting += 1
+            while sink.hold_after is not None:
+                await asyncio.sleep(0.02)
+            sink.waiting -= 1
         if address in self.sink.refuse:
             code, text = self.sink.refuse[address]
             return f"{code} {text}"

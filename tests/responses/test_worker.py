@@ -73,10 +73,19 @@ def test_worker_killed_mid_batch_every_municipality_gets_exactly_one_mail(
     mayors = _mayors(200)
     send_invitations(campaign=campaign)
 
+    # Kill while both pool processes hold a claimed row and wait for the server's
+    # answer to RCPT (before DATA). A kill in the microseconds between the final "."
+    # and COMMIT is the one documented duplicate window (services/smtp.py); a
+    # randomly timed kill lands there now and then, so the test pins the moment.
+    smtp_sink.hold_after = 50
     smtp_sink.wait_for(50, timeout=60)
+    assert _wait_until(lambda: smtp_sink.waiting == 2, timeout=30)
     celery_worker_process.kill()
     at_kill = len(smtp_sink.recipients())
     assert 50 <= at_kill < 200, "kill must land mid-batch"
+    claimed = Delivery.objects.filter(status=DeliveryStatus.SENDING).count()
+    assert claimed == 2, "both killed processes held a claim"
+    smtp_sink.release()
 
     celery_worker_process.start()
     _wait_quiet(redis_url)
