@@ -7,8 +7,8 @@ Seeds (once) a campaign `bench-export` of the 2024 instrument with N submitted
 responses (bulk_create; answers through COPY FROM for speed), then measures, each in a
 fresh child process so peak RSS belongs to that export alone:
 
-  csv   responses.exports.export_rows -> write_csv to a file
-  xlsx  responses.exports.export_rows -> write_xlsx (openpyxl write-only) to a file
+  csv   responses.reporting.exports.export_rows -> write_csv to a file
+  xlsx  responses.reporting.exports.export_rows -> write_xlsx (openpyxl write-only)
   copy  PostgreSQL COPY (SELECT ... answers ...) TO STDOUT WITH CSV via psycopg 3
 
 and a csv run with tracemalloc, stopped after TRACE_ROWS rows, for the peak Python
@@ -249,8 +249,8 @@ def copy_sql(campaign_id: int):
 def measure(mode: str, trace: bool) -> dict:
     from django.db import connection
 
-    from responses.exports import export_rows, write_csv, write_xlsx
     from responses.models import Campaign
+    from responses.reporting.exports import export_rows, write_csv, write_xlsx
 
     campaign = Campaign.objects.select_related("instrument").get(slug=SLUG)
     total = campaign.responses.count()

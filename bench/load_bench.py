@@ -109,9 +109,9 @@ def prepare_data(respondents: int) -> tuple[list[str], object]:
     from municipalities.models import Contact, ContactRole
     from municipalities.queries import current_municipalities
     from municipalities.services import load_reference_data
+    from responses.mailing.campaigns import create_invitations, open_campaign
+    from responses.mailing.tokens import link_for
     from responses.models import Campaign, Invitation
-    from responses.services.campaigns import create_invitations, open_campaign
-    from responses.services.tokens import link_for
     from surveys.queries import instrument_spec
     from surveys.services import load_instrument
 

@@ -198,7 +198,7 @@ def peak_rss_mib(pid: int) -> float:
 
 
 def bench_worker(args, handler, port: int) -> tuple[float, float]:
-    from responses.services.campaigns import send_invitations
+    from responses.mailing.campaigns import send_invitations
 
     campaign = seed(args.n)
     log = ROOT / "var" / "bench-worker.log"

@@ -26,6 +26,7 @@ from municipalities.models import (
     Municipality,
     Province,
 )
+from municipalities.queries import current_municipalities
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MERGER_DATE_2025 = dt.date(2025, 1, 1)
@@ -313,8 +314,6 @@ def create_demo_contacts(*, seed: int = 2026) -> int:
     Names come from a seeded generator and addresses end in @demo.vvsg.invalid
     (the .invalid TLD can never deliver). Rerunning with the same seed creates nothing.
     """
-    from municipalities.queries import current_municipalities
-
     rng = random.Random(seed)
     created = 0
     with transaction.atomic():

@@ -19,7 +19,26 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from municipalities.queries import municipalities_on
+from municipalities.services import create_demo_contacts, load_reference_data
+from responses.mailing.campaigns import (
+    open_campaign,
+    send_invitations,
+)
+from responses.mailing.tokens import link_for
+from responses.models import (
+    Answer,
+    Campaign,
+    CampaignStatus,
+    Invitation,
+    Response,
+    ResponseMunicipality,
+    ResponseStatus,
+)
 from surveys import branching
+from surveys.models import Question
+from surveys.queries import instrument_spec
+from surveys.services import load_instrument
 
 INSTRUMENTS_DIR = Path(settings.BASE_DIR) / "surveys" / "instruments"
 DEMO_USERNAME = "demo"
@@ -121,16 +140,6 @@ def load_demo(
 
     Idempotent: a second run creates nothing new.
     """
-    from municipalities.services import create_demo_contacts, load_reference_data
-    from responses.models import Campaign, CampaignStatus
-    from responses.services.campaigns import (
-        open_campaign,
-        send_invitations,
-    )
-    from responses.services.tokens import link_for
-    from surveys.queries import instrument_spec
-    from surveys.services import load_instrument
-
     now = now or timezone.now()
     rng = random.Random(seed)
     load_reference_data()
@@ -204,16 +213,6 @@ def _synthetic_wave(
 
     About one in twelve is a coordinator answering for three besturen.
     """
-    from municipalities.queries import municipalities_on
-    from responses.models import (
-        Answer,
-        Invitation,
-        Response,
-        ResponseMunicipality,
-        ResponseStatus,
-    )
-    from surveys.models import Question
-
     pool = list(municipalities_on(date(year, 6, 1)).order_by("nis_code"))
     rng.shuffle(pool)
     chosen = pool[: int(len(pool) * share)]

@@ -1,12 +1,14 @@
-"""URL routes of the responses app: one list per area, each beside its views."""
+"""URL routes of the responses app: one list per part, each beside its views."""
 
-from responses.views import exports, respondent, results, staff
+from responses.answering import views as answering
+from responses.mailing import views as mailing
+from responses.reporting.views import exports, results
 
 app_name = "responses"
 
 urlpatterns = [
-    *respondent.urlpatterns,
-    *staff.urlpatterns,
+    *answering.urlpatterns,
+    *mailing.urlpatterns,
     *exports.urlpatterns,
     *results.urlpatterns,
 ]

@@ -260,8 +260,8 @@ def make_campaign(**kw):
 
 def make_invitation(**kw):
     """A mayor invitation (derived token) for a new or given campaign/contact."""
+    from responses.mailing.tokens import issue_token
     from responses.models import Invitation, InvitationKind
-    from responses.services.tokens import issue_token
 
     if "campaign" not in kw:
         kw["campaign"] = make_campaign()
@@ -476,7 +476,7 @@ def make_survey_campaign(**kw):
 
 def make_respondent(**kw):
     """(invitation, raw token) of a mayor invitation on a survey campaign."""
-    from responses.services.tokens import raw_token_for
+    from responses.mailing.tokens import raw_token_for
 
     kw.setdefault("campaign", make_survey_campaign())
     invitation = make_invitation(**kw)
@@ -485,7 +485,7 @@ def make_respondent(**kw):
 
 def make_started_response(**kw):
     """(invitation, raw token) whose response was started through the service."""
-    from responses.services.respondents import start_response
+    from responses.answering.respondents import start_response
 
     invitation, token = make_respondent(**kw)
     start_response(

@@ -247,7 +247,7 @@ RETENTION_DAYS = env_int("RETENTION_DAYS", 730)
 # Keyed pseudonyms in pseudonymised exports; empty: derived from SECRET_KEY.
 PSEUDONYM_KEY = env_secret("PSEUDONYM_KEY")
 
-# Mailings (responses.services.mail). Empty token key: derived from SECRET_KEY.
+# Mailings (responses.mailing.rendering). Empty token key: derived from SECRET_KEY.
 INVITATION_TOKEN_KEY = env_secret("INVITATION_TOKEN_KEY")
 # Temporary SMTP errors are retried with backoff 60, 120, 240... s, then FAILED.
 MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 5)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from responses.forms_staff import EmailTemplateForm
-from responses.models import Campaign, EmailTemplate, Invitation, ReminderRule
-from responses.services.campaigns import (
+from responses.mailing.campaigns import (
     open_campaign,
     pause_campaign,
     resume_campaign,
     send_invitations,
 )
-from responses.services.mail import render_mail, sample_context
-from responses.services.tokens import revoke_invitation
+from responses.mailing.forms import EmailTemplateForm
+from responses.mailing.rendering import render_mail, sample_context
+from responses.mailing.tokens import revoke_invitation
+from responses.models import Campaign, EmailTemplate, Invitation, ReminderRule
 
 
 class ReminderRuleInline(admin.TabularInline):

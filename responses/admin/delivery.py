@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from responses.mailing.sending import retry_delivery
 from responses.models import Delivery
-from responses.services.sending import retry_delivery
 
 
 @admin.register(Delivery)

@@ -10,11 +10,11 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from municipalities.models import Cluster, ClusterType, Province
-from responses import exports
 from responses.models import Campaign, ExportLog, Response
-from responses.queries.export import ExportFilters
-from responses.services.imports import import_responses
-from responses.views.exports import export_download
+from responses.reporting import exports
+from responses.reporting.export_queries import ExportFilters
+from responses.reporting.imports import import_responses
+from responses.reporting.views.exports import export_download
 
 EXPORT_PERMISSION = "responses.export_responses"
 
@@ -173,7 +173,7 @@ class ResponseAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "responses/exports/admin_import.html", context)
 
     def export_selection(self, request, queryset, *, fmt: str, layout: str):
-        """Export the selected responses via responses.exports (one campaign only)."""
+        """Export the selected responses through exports.py (one campaign only)."""
         campaign_ids = set(queryset.values_list("campaign_id", flat=True).distinct())
         if len(campaign_ids) != 1:
             self.message_user(

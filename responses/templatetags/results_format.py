@@ -2,7 +2,7 @@
 
 from django import template
 
-from responses.results.tables import percent_label
+from responses.reporting.results.tables import percent_label
 
 register = template.Library()
 

@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
+from responses.mailing.reminders import send_due_reminders
 from responses.models import (
     Answer,
     Delivery,
@@ -23,7 +24,6 @@ from responses.models import (
     DeliveryStatus,
     ResponseStatus,
 )
-from responses.services.reminders import send_due_reminders
 from tests.faults.conftest import use_broker
 from tests.security.world import invite, open_campaign
 

@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 
 from responses.demo import load_demo
+from responses.mailing.tokens import find_invitation
 from responses.models import Campaign, Delivery, DeliveryStatus, Response
-from responses.services.tokens import find_invitation
 from surveys import branching
 from surveys.queries import instrument_spec
 

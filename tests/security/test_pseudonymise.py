@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from responses.exports import export_rows
 from responses.models import ResponseStatus
-from responses.services.retention import pseudonym, pseudonymised_export_rows
+from responses.reporting.exports import export_rows
+from responses.reporting.pseudonyms import pseudonym
 from tests.factories import make_export_response, make_municipality
 from tests.security.world import open_campaign
 
@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _rows(campaign, **kw):
-    return [list(row) for row in pseudonymised_export_rows(campaign=campaign, **kw)]
+    return [
+        list(row) for row in export_rows(campaign=campaign, pseudonymise=True, **kw)
+    ]
 
 
 def test_pseudonymised_export_hides_ids_and_open_text(settings):

@@ -7,8 +7,8 @@ import time
 import pytest
 from django.core.cache import cache
 
+from responses.mailing.tokens import revoke_invitation
 from responses.models import Answer, AnswerRevision
-from responses.services.tokens import revoke_invitation
 from tests.security.world import invite, open_campaign
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from municipalities.models import Contact
 from responses.models import Answer, AnswerRevision, Delivery, Invitation, Response
-from responses.services.retention import REMOVED_DOMAIN, apply_retention
+from responses.reporting.retention import REMOVED_DOMAIN, apply_retention
 from tests.factories import (
     make_contact,
     make_export_campaign,

@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from responses.answering.answers import confirmation_context
+from responses.mailing.rendering import mail_context, render_mail
 from responses.models import ResponseStatus
-from responses.services.answers import confirmation_context
-from responses.services.mail import mail_context, render_mail
 from tests.factories import make_export_response, make_municipality
 from tests.security.world import invite, open_campaign
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from responses.answering.respondents import start_response
+from responses.mailing.tokens import raw_token_for
 from responses.models import CampaignStatus, Invitation, Response
-from responses.services.respondents import start_response
-from responses.services.tokens import raw_token_for
 from tests.factories import make_contact, make_export_campaign, make_municipality
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from responses.services.retention import apply_retention
+from responses.reporting.retention import apply_retention
 
 
 class Command(BaseCommand):

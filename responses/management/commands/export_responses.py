@@ -6,9 +6,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from responses.exports import FORMATS, LAYOUTS, export_to_file
 from responses.models import Campaign
-from responses.queries.export import ExportFilters, parse_filter_values
+from responses.reporting.export_queries import ExportFilters, parse_filter_values
+from responses.reporting.exports import FORMATS, LAYOUTS, export_to_file
 
 
 class Command(BaseCommand):

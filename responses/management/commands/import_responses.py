@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from responses.models import Campaign
-from responses.services.imports import import_responses
+from responses.reporting.imports import import_responses
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from responses.mailing.campaigns import create_invitations, send_invitations
 from responses.models import Campaign
-from responses.services.campaigns import create_invitations, send_invitations
 
 
 class Command(BaseCommand):

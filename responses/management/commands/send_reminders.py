@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from responses.mailing.reminders import send_due_reminders
 from responses.models import Campaign
-from responses.services.reminders import send_due_reminders
 
 
 class Command(BaseCommand):

@@ -1,0 +1,209 @@
+"""Landing page, the besturen page and forwarding to a colleague."""
+
+from __future__ import annotations
+
+import math
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from responses.answering.answers import (
+    sync_municipality_answers,
+)
+from responses.answering.forms import ForwardForm, RespondentForm
+from responses.answering.queries import (
+    covered_by_others,
+    current_municipalities,
+    response_for_municipality,
+    stored_answers,
+)
+from responses.answering.respondents import (
+    can_edit,
+    forward_invitation,
+    start_response,
+)
+from responses.answering.views.common import (
+    base_context,
+    gate,
+    resume_url,
+    summary_from_form,
+    url_for,
+    with_invitation,
+)
+from responses.models import Invitation
+from surveys import branching
+from surveys.queries import instrument_spec
+
+
+@with_invitation
+def start(request, invitation, token):
+    """Landing page: purpose, definitions, privacy, deadline, start or continue."""
+    if blocked := gate(request, invitation, token):
+        return blocked
+    spec = instrument_spec(invitation.campaign.instrument)
+    stored = stored_answers(response=invitation.response)
+    done, total = branching.progress(spec, stored.values)
+    minutes = max(5, 5 * math.ceil(len(spec.questions) * 20 / 60 / 5))
+    existing = None
+    if invitation.response is None:
+        existing = response_for_municipality(
+            campaign=invitation.campaign, municipality=invitation.municipality
+        )
+    context = base_context(invitation, token) | {
+        "minutes": minutes,
+        "done": done,
+        "total": total,
+        "existing_response": existing,
+        "resume_url": resume_url(invitation, token, spec, stored.values),
+        "besturen": [m.municipality for m in invitation.response.represented.all()]
+        if invitation.response
+        else [],
+    }
+    return render(request, "responses/respondent/start.html", context)
+
+
+@with_invitation
+@require_http_methods(["GET", "POST"])
+def choose_municipalities(request, invitation, token):
+    """Who answers and for which besturen (coordinators pick several)."""
+    if blocked := gate(request, invitation, token):
+        return blocked
+    response = invitation.response
+    editable = can_edit(campaign=invitation.campaign, response=response)
+    covered = covered_by_others(campaign=invitation.campaign, response=response)
+    municipalities = list(
+        current_municipalities().exclude(pk=invitation.municipality_id)
+    )
+    choices = [(m.nis_code, m.name) for m in municipalities]
+    if response is not None:
+        initial = {
+            "respondent_name": response.respondent_name or invitation.name,
+            "respondent_email": response.respondent_email or invitation.email,
+            "respondent_function": response.respondent_function or invitation.function,
+            "is_coordinator": response.is_coordinator,
+            "municipalities": list(
+                response.represented.exclude(
+                    municipality=invitation.municipality
+                ).values_list("municipality__nis_code", flat=True)
+            ),
+        }
+    else:
+        initial = {
+            "respondent_name": invitation.name,
+            "respondent_email": invitation.email,
+            "respondent_function": invitation.function
+            or (_("Burgemeester") if invitation.kind == "mayor" else ""),
+            "is_coordinator": invitation.kind == "coordinator",
+        }
+    form = RespondentForm(
+        request.POST or None, initial=initial, municipality_choices=choices
+    )
+    if request.method == "POST" and not editable:
+        messages.error(
+            request, _("De termijn om deze vragenlijst te wijzigen is verstreken.")
+        )
+        return redirect(url_for("respondent-start", token))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        result = start_response(
+            invitation=invitation,
+            respondent_name=data["respondent_name"],
+            respondent_email=data["respondent_email"],
+            respondent_function=data["respondent_function"],
+            is_coordinator=data["is_coordinator"],
+            extra_nis_codes=data["municipalities"],
+        )
+        if result.errors:
+            for error in result.errors:
+                form.add_error("municipalities", error)
+        else:
+            _report_start(request, result)
+            sync_municipality_answers(response=result.response, invitation=invitation)
+            spec = instrument_spec(invitation.campaign.instrument)
+            stored = stored_answers(response=result.response)
+            return redirect(resume_url(invitation, token, spec, stored.values))
+    selected = set(form["municipalities"].value() or [])
+    picker = [
+        {
+            "nis": m.nis_code,
+            "name": m.name,
+            "covered": m.nis_code in covered,
+            "checked": m.nis_code in selected,
+        }
+        for m in municipalities
+    ]
+    context = base_context(invitation, token) | {
+        "form": form,
+        "picker": picker,
+        "own_covered": invitation.municipality.nis_code in covered,
+        "error_summary": summary_from_form(form),
+    }
+    return render(request, "responses/respondent/municipalities.html", context)
+
+
+def _report_start(request, result) -> None:
+    if result.joined_existing:
+        messages.info(
+            request,
+            _(
+                "Voor uw bestuur was de vragenlijst al gestart door een collega. "
+                "U vult "
+                "verder aan in dezelfde vragenlijst."
+            ),
+        )
+    if result.added and len(result.added) > 1:
+        names = ", ".join(m.name for m in result.added)
+        messages.success(request, _("U vult de vragenlijst in voor: %s.") % names)
+    for municipality in result.already_covered:
+        messages.warning(
+            request,
+            _(
+                "%(name)s is al vertegenwoordigd door een andere respondent en "
+                "werd niet "
+                "toegevoegd. Neem contact op met VVSG als dit niet klopt."
+            )
+            % {"name": municipality.name},
+        )
+    for municipality in result.removed:
+        messages.info(
+            request, _("%s werd verwijderd uit uw besturen.") % municipality.name
+        )
+
+
+@with_invitation
+@require_http_methods(["GET", "POST"])
+def forward(request, invitation, token):
+    """Send a colleague their own link to the same questionnaire."""
+    if blocked := gate(request, invitation, token):
+        return blocked
+    form = ForwardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = forward_invitation(
+            invitation=invitation,
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+            function=form.cleaned_data["function"],
+        )
+        messages.success(
+            request,
+            _(
+                "We stuurden een persoonlijke link naar %(name)s (%(email)s). "
+                "Uw collega vult "
+                "dezelfde vragenlijst aan; elk antwoord onthoudt wie het gaf."
+            )
+            % {"name": result.invitation.name, "email": result.invitation.email},
+        )
+        return redirect(url_for("forward-invitation", token))
+    people = Invitation.objects.filter(
+        campaign=invitation.campaign,
+        municipality=invitation.municipality,
+        revoked_at__isnull=True,
+    ).order_by("created_at")
+    context = base_context(invitation, token) | {
+        "form": form,
+        "people": people,
+        "error_summary": summary_from_form(form),
+    }
+    return render(request, "responses/respondent/forward.html", context)

@@ -1,0 +1,119 @@
+"""Review, submit, confirmation and reopening after submit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from responses.answering.answers import (
+    missing_answers,
+    reopen_response,
+    submit_response,
+)
+from responses.answering.queries import (
+    review_sections,
+    section_titles,
+    stored_answers,
+)
+from responses.answering.views.common import (
+    base_context,
+    questionnaire_gate,
+    url_for,
+    with_invitation,
+)
+from responses.models import ResponseStatus
+from surveys import branching
+from surveys.queries import instrument_spec
+
+
+def _review_context(invitation, token, errors=None):
+    spec = instrument_spec(invitation.campaign.instrument)
+    stored = stored_answers(response=invitation.response)
+    visibility = branching.evaluate(spec, stored.values)
+    missing = (
+        missing_answers(response=invitation.response) if errors is None else errors
+    )
+    sections = review_sections(
+        spec=spec,
+        titles=section_titles(instrument=invitation.campaign.instrument),
+        visible=branching.visible_answers(spec, stored.values),
+        others=stored.others,
+        visible_codes=visibility.visible,
+        required_codes=visibility.required,
+        errors=missing,
+    )
+    done, total = branching.progress(spec, stored.values)
+    summary = [
+        {
+            "href": url_for("answer-section", token, section=s.code)
+            + f"#q-{item.code}",
+            "label": f"{item.number}. {item.text}",
+            "message": m,
+        }
+        for s in sections
+        for item in s.items
+        for m in item.errors
+    ]
+    return base_context(invitation, token) | {
+        "sections": sections,
+        "missing": missing,
+        "error_summary": summary,
+        "done": done,
+        "total": total,
+        "percent": round(100 * done / total) if total else 0,
+        "besturen": [m.municipality for m in invitation.response.represented.all()],
+    }
+
+
+@with_invitation
+def review(request, invitation, token):
+    if blocked := questionnaire_gate(request, invitation, token):
+        return blocked
+    context = _review_context(invitation, token)
+    context["show_summary"] = request.GET.get("controle") == "1"
+    return render(request, "responses/respondent/review.html", context)
+
+
+@with_invitation
+@require_POST
+def submit(request, invitation, token):
+    if blocked := questionnaire_gate(request, invitation, token):
+        return blocked
+    result = submit_response(response=invitation.response, invitation=invitation)
+    if not result.submitted:
+        context = _review_context(invitation, token)
+        context["show_summary"] = True
+        if "" in result.errors:
+            messages.error(request, result.errors[""][0])
+        return render(request, "responses/respondent/review.html", context, status=200)
+    return redirect(url_for("view-confirmation", token))
+
+
+@with_invitation
+def confirmation(request, invitation, token):
+    if blocked := questionnaire_gate(request, invitation, token):
+        return blocked
+    if invitation.response.status != ResponseStatus.SUBMITTED:
+        return redirect(url_for("review-response", token))
+    return render(
+        request,
+        "responses/respondent/confirmation.html",
+        base_context(invitation, token),
+    )
+
+
+@with_invitation
+@require_POST
+def reopen(request, invitation, token):
+    if blocked := questionnaire_gate(request, invitation, token):
+        return blocked
+    if not reopen_response(response=invitation.response):
+        messages.error(
+            request, _("De termijn om deze vragenlijst te wijzigen is verstreken.")
+        )
+        return redirect(url_for("review-response", token))
+    return redirect(
+        url_for("answer-section", token, section=invitation.response.current_section)
+    )

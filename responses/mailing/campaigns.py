@@ -1,0 +1,178 @@
+"""Campaign life cycle and invitation mailings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from municipalities.models import Contact, ContactRole
+from responses.mailing.outbox import enqueue_deliveries, queue_mail
+from responses.mailing.rendering import sample_context
+from responses.mailing.sending import recover_deliveries, retry_delivery
+from responses.mailing.tokens import issue_token
+from responses.models import (
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    EmailTemplateKind,
+    Invitation,
+    InvitationKind,
+)
+from surveys.services import lock_instrument
+
+__all__ = [
+    "close_campaign",
+    "create_invitations",
+    "open_campaign",
+    "pause_campaign",
+    "recover_deliveries",
+    "resume_campaign",
+    "retry_delivery",
+    "send_invitation",
+    "send_invitations",
+    "send_test_mail",
+]
+
+
+def mayor_contacts():
+    """Active, deliverable mayors of current municipalities."""
+    return Contact.objects.filter(
+        role=ContactRole.MAYOR,
+        active=True,
+        email_bad=False,
+        municipality__valid_to__isnull=True,
+    )
+
+
+def create_invitations(*, campaign: Campaign) -> int:
+    """One invitation per mayor of every current municipality; idempotent.
+
+    Returns the number of invitations created. The partial unique constraint on active
+    (campaign, email, municipality) makes a second run (or a concurrent one) a no-op.
+    """
+    existing = set(
+        Invitation.objects.filter(
+            campaign=campaign, revoked_at__isnull=True
+        ).values_list("email", "municipality_id")
+    )
+    rows = [
+        Invitation(
+            campaign=campaign,
+            municipality_id=contact.municipality_id,
+            contact=contact,
+            kind=InvitationKind.MAYOR,
+            name=contact.name,
+            email=contact.email,
+            function=contact.function or "Burgemeester",
+            **issue_token(),
+        )
+        for contact in mayor_contacts().order_by("municipality_id", "pk")
+        if (contact.email, contact.municipality_id) not in existing
+    ]
+    before = Invitation.objects.filter(campaign=campaign).count()
+    Invitation.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return Invitation.objects.filter(campaign=campaign).count() - before
+
+
+def send_invitations(*, campaign: Campaign) -> int:
+    """Create missing invitations and queue the first mail of every mayor invitation.
+
+    Safe to run any number of times: the Delivery row (invitation, kind, round 0) is
+    created at most once, and only PENDING rows are enqueued. Returns rows queued.
+    """
+    if campaign.status != CampaignStatus.OPEN:
+        return 0
+    create_invitations(campaign=campaign)
+    invitations = Invitation.objects.filter(
+        campaign=campaign, kind=InvitationKind.MAYOR, revoked_at__isnull=True
+    )
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                campaign=campaign,
+                invitation_id=pk,
+                kind=DeliveryKind.INVITATION,
+                round=0,
+                email=email,
+            )
+            for pk, email in invitations.values_list("pk", "email")
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    ids = list(
+        Delivery.objects.filter(
+            campaign=campaign,
+            kind=DeliveryKind.INVITATION,
+            status=DeliveryStatus.PENDING,
+        ).values_list("pk", flat=True)
+    )
+    enqueue_deliveries(ids)
+    return len(ids)
+
+
+def send_invitation(*, invitation: Invitation) -> Delivery:
+    """Queue the invitation mail of one invitation (returns the existing row if any)."""
+    return queue_mail(
+        campaign=invitation.campaign,
+        kind=DeliveryKind.INVITATION,
+        email=invitation.email,
+        invitation=invitation,
+        round=0,
+    )
+
+
+def send_test_mail(
+    *, campaign: Campaign, email: str, kind: str = EmailTemplateKind.INVITATION
+) -> Delivery:
+    """Render a template with a sample recipient and send it to a staff address."""
+    context = sample_context(campaign=campaign)
+    context["template_kind"] = kind
+    return queue_mail(
+        campaign=campaign, kind=DeliveryKind.TEST, email=email, context=context
+    )
+
+
+def open_campaign(*, campaign: Campaign, now: datetime | None = None) -> None:
+    """Open a campaign and lock its instrument version against edits."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        lock_instrument(instrument=campaign.instrument, now=now)
+        Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.OPEN)
+    campaign.status = CampaignStatus.OPEN
+
+
+def pause_campaign(*, campaign: Campaign) -> bool:
+    """Stop campaign mailings; queued rows stay PENDING until resume."""
+    updated = Campaign.objects.filter(
+        pk=campaign.pk, status=CampaignStatus.OPEN
+    ).update(status=CampaignStatus.PAUSED)
+    if updated:
+        campaign.status = CampaignStatus.PAUSED
+    return bool(updated)
+
+
+def resume_campaign(*, campaign: Campaign) -> int:
+    """Reopen a paused campaign and enqueue its waiting rows again."""
+    updated = Campaign.objects.filter(
+        pk=campaign.pk, status=CampaignStatus.PAUSED
+    ).update(status=CampaignStatus.OPEN)
+    if not updated:
+        return 0
+    campaign.status = CampaignStatus.OPEN
+    ids = list(
+        Delivery.objects.filter(
+            campaign=campaign, status=DeliveryStatus.PENDING
+        ).values_list("pk", flat=True)
+    )
+    enqueue_deliveries(ids)
+    return len(ids)
+
+
+def close_campaign(*, campaign: Campaign) -> None:
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.CLOSED)
+    campaign.status = CampaignStatus.CLOSED

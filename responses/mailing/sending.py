@@ -1,0 +1,250 @@
+"""Send one Delivery row, exactly once, and recover rows a dead worker left behind.
+
+States: PENDING -> (claim) SENDING -> SENT | FAILED | SKIPPED, or back to PENDING with
+`not_before` after a temporary error. Every transition is a conditional UPDATE on the
+expected state, so two workers, a retry, a double beat tick or a manual command can
+race on one row and only one of them sends.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from municipalities.models import Contact
+from responses.answering.coverage import is_covered
+from responses.mailing import smtp
+from responses.mailing.outbox import enqueue_deliveries
+from responses.mailing.rendering import mail_context, render_mail, template_kind
+from responses.mailing.tokens import link_for
+from responses.models import CampaignStatus, Delivery, DeliveryKind, DeliveryStatus
+
+logger = logging.getLogger(__name__)
+CAMPAIGN_MAILINGS = (DeliveryKind.INVITATION, DeliveryKind.REMINDER)
+
+
+class RetryLater(Exception):
+    """A temporary failure; the task retries after `countdown` seconds."""
+
+    def __init__(self, countdown: int, reason: str):
+        super().__init__(reason)
+        self.countdown = countdown
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # sent | failed | skipped | paused | not-pending | not-due | missing
+    reason: str = ""
+
+
+def send_delivery(*, delivery_id: int, now: datetime | None = None) -> Outcome:
+    """Claim, render and send one Delivery. Raises RetryLater on temporary errors."""
+    now = now or timezone.now()
+    delivery = (
+        Delivery.objects.select_related(
+            "campaign", "invitation__municipality", "invitation__contact"
+        )
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None:
+        return Outcome("missing")
+    if delivery.status != DeliveryStatus.PENDING:
+        return Outcome("not-pending")
+    if delivery.not_before and delivery.not_before > now:
+        return Outcome("not-due")
+    if (
+        delivery.kind in CAMPAIGN_MAILINGS
+        and delivery.campaign.status == CampaignStatus.PAUSED
+    ):
+        return Outcome("paused")  # stays PENDING; resume_campaign re-enqueues
+    reason = _skip_reason(delivery)
+    if reason:
+        _finish(
+            delivery, DeliveryStatus.SKIPPED, reason, expected=DeliveryStatus.PENDING
+        )
+        return Outcome("skipped", reason)
+
+    claimed = Delivery.objects.filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now),
+        pk=delivery.pk,
+        status=DeliveryStatus.PENDING,
+    ).update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if claimed != 1:
+        return Outcome("not-pending")
+    delivery.attempts += 1
+
+    try:
+        message = build_message(delivery, now=now)
+    except Exception as exc:  # noqa: BLE001 - a broken template must not block the batch
+        logger.exception("cannot render delivery %s", delivery.pk)
+        _finish(delivery, DeliveryStatus.FAILED, f"template: {exc}")
+        return Outcome("failed", str(exc))
+
+    @contextmanager
+    def commit_point():
+        # Network I/O inside a transaction on purpose: only the 3-byte end of data,
+        # so COMMIT follows it immediately (see services/smtp.py).
+        with transaction.atomic():
+            Delivery.objects.filter(
+                pk=delivery.pk, status=DeliveryStatus.SENDING
+            ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+            yield
+
+    try:
+        smtp.deliver(message, commit_point=commit_point)
+    except smtp.SmtpPermanentError as exc:
+        _fail_permanently(delivery, str(exc), bad_address=exc.recipient_refused)
+        return Outcome("failed", str(exc))
+    except smtp.SmtpTemporaryError as exc:
+        if exc.uncertain:
+            # The end of data went out; the server most likely has the mail.
+            Delivery.objects.filter(pk=delivery.pk).update(last_error=f"onzeker: {exc}")
+            return Outcome("sent", str(exc))
+        return _retry_or_fail(delivery, str(exc), now=now)
+    return Outcome("sent")
+
+
+def _skip_reason(delivery: Delivery) -> str:
+    campaign = delivery.campaign
+    invitation = delivery.invitation
+    if delivery.kind in CAMPAIGN_MAILINGS and campaign.status != CampaignStatus.OPEN:
+        return "bevraging is niet open"
+    if invitation is None:
+        return ""
+    if invitation.revoked_at is not None:
+        return "uitnodiging ingetrokken"
+    if invitation.contact_id and invitation.contact.email_bad:
+        return "e-mailadres gemarkeerd als ongeldig"
+    if delivery.kind == DeliveryKind.REMINDER and is_covered(
+        campaign=campaign, municipality_id=invitation.municipality_id
+    ):
+        return "gemeente heeft intussen geantwoord"
+    return ""
+
+
+def build_message(delivery: Delivery, *, now: datetime) -> EmailMultiAlternatives:
+    campaign = delivery.campaign
+    invitation = delivery.invitation
+    link = link_for(invitation) if invitation is not None else ""
+    context = mail_context(campaign=campaign, invitation=invitation, link=link, now=now)
+    extra = {
+        k: v for k, v in (delivery.context or {}).items() if k != "link" or not link
+    }
+    context.update(extra)
+    kind = extra.get("template_kind") or template_kind(delivery.kind, delivery.stream)
+    subject, text, html = render_mail(campaign=campaign, kind=kind, context=context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=formataddr((campaign.sender_name, campaign.sender_email)),
+        to=[delivery.email],
+        reply_to=[campaign.reply_to] if campaign.reply_to else None,
+        headers={
+            # Stable per row: a receiving MTA can drop an (unlikely) duplicate.
+            "Message-ID": f"<delivery-{delivery.pk}.{campaign.slug}@vvsg-survey>",
+            "X-VVSG-Delivery": str(delivery.pk),
+        },
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
+def _finish(
+    delivery: Delivery,
+    status: str,
+    reason: str,
+    *,
+    expected: str = DeliveryStatus.SENDING,
+) -> None:
+    Delivery.objects.filter(
+        pk=delivery.pk, status__in=[expected, DeliveryStatus.SENT]
+    ).update(status=status, last_error=reason[:2000])
+
+
+def _fail_permanently(delivery: Delivery, reason: str, *, bad_address: bool) -> None:
+    # The commit point may already have marked the row SENT when the server refused
+    # at the end of data, hence SENT is an accepted starting state here.
+    Delivery.objects.filter(
+        pk=delivery.pk, status__in=[DeliveryStatus.SENDING, DeliveryStatus.SENT]
+    ).update(status=DeliveryStatus.FAILED, last_error=reason[:2000], sent_at=None)
+    if not bad_address:
+        return
+    Contact.objects.filter(email__iexact=delivery.email).update(
+        email_bad=True, email_bad_reason=reason[:500]
+    )
+
+
+def _retry_or_fail(delivery: Delivery, reason: str, *, now: datetime) -> Outcome:
+    if delivery.attempts >= settings.MAIL_MAX_ATTEMPTS:
+        _finish(
+            delivery,
+            DeliveryStatus.FAILED,
+            f"{reason} (na {delivery.attempts} pogingen)",
+        )
+        return Outcome("failed", reason)
+    countdown = settings.MAIL_RETRY_BASE_SECONDS * 2 ** (delivery.attempts - 1)
+    Delivery.objects.filter(
+        pk=delivery.pk, status__in=[DeliveryStatus.SENDING, DeliveryStatus.SENT]
+    ).update(
+        status=DeliveryStatus.PENDING,
+        sent_at=None,
+        last_error=reason[:2000],
+        not_before=now + timedelta(seconds=countdown),
+    )
+    raise RetryLater(countdown, reason)
+
+
+def recover_deliveries(*, now: datetime | None = None) -> dict[str, int]:
+    """Re-queue rows whose task was lost and resend claims a dead worker left.
+
+    A SENDING row older than MAIL_STALE_CLAIM_SECONDS belongs to a worker that died
+    before the commit point, i.e. before the server got the end of data (see
+    services/smtp.py), so the server discarded that message: resending is safe and
+    skipping would lose a recipient. PENDING rows older than MAIL_REQUEUE_AFTER_SECONDS
+    are enqueued again; a duplicate task message is harmless, the claim decides.
+    """
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.MAIL_STALE_CLAIM_SECONDS)
+    reclaimed = Delivery.objects.filter(
+        status=DeliveryStatus.SENDING, claimed_at__lt=stale
+    ).update(
+        status=DeliveryStatus.PENDING,
+        last_error="claim verlopen (worker gestopt vóór verzending); opnieuw",
+    )
+    requeue_before = now - timedelta(seconds=settings.MAIL_REQUEUE_AFTER_SECONDS)
+    ids = list(
+        Delivery.objects.filter(
+            status=DeliveryStatus.PENDING, created_at__lt=requeue_before
+        )
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .exclude(kind__in=CAMPAIGN_MAILINGS, campaign__status=CampaignStatus.PAUSED)
+        .values_list("pk", flat=True)
+    )
+    enqueue_deliveries(ids)
+    return {"reclaimed": reclaimed, "requeued": len(ids)}
+
+
+def retry_delivery(*, delivery: Delivery) -> bool:
+    """Staff action: put a FAILED or SKIPPED row back in the queue."""
+    updated = Delivery.objects.filter(
+        pk=delivery.pk, status__in=[DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]
+    ).update(
+        status=DeliveryStatus.PENDING, attempts=0, not_before=None, claimed_at=None
+    )
+    if updated:
+        Contact.objects.filter(email__iexact=delivery.email).update(
+            email_bad=False, email_bad_reason=""
+        )
+        enqueue_deliveries([delivery.pk])
+    return bool(updated)

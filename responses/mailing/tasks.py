@@ -1,0 +1,54 @@
+"""Celery tasks: thin wrappers that take ids and call one service each.
+
+acks_late stays off: a message redelivered after a worker crash would only be a
+second hint, because the Delivery row claim decides who sends; rows whose message
+was lost are picked up by recover_deliveries() on the next reminder tick.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(bind=True, name="responses.send_delivery", max_retries=8, acks_late=False)
+def send_delivery_task(self, delivery_id: int) -> str:
+    """Send one Delivery row (invitation, reminder, forward, confirmation, test)."""
+    from responses.mailing.sending import RetryLater, send_delivery
+
+    try:
+        return send_delivery(delivery_id=delivery_id).status
+    except RetryLater as exc:
+        # Attempts are counted on the row; max_retries only bounds the message chain.
+        raise self.retry(countdown=exc.countdown, exc=exc) from exc
+
+
+@shared_task(bind=True, name="responses.send_due_reminders", acks_late=False)
+def send_due_reminders_task(self, campaign_id: int | None = None) -> dict:
+    """Beat tick: queue due reminders for open campaigns and recover lost deliveries."""
+    from responses.mailing.reminders import send_due_reminders
+    from responses.models import Campaign
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first() if campaign_id else None
+    if campaign_id and campaign is None:
+        return {}
+    return send_due_reminders(campaign=campaign)
+
+
+@shared_task(bind=True, name="responses.send_invitations", acks_late=False)
+def send_invitations_task(self, campaign_id: int) -> int:
+    """Create missing invitations of a campaign and queue their first mail."""
+    from responses.mailing.campaigns import send_invitations
+    from responses.models import Campaign
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        return 0
+    return send_invitations(campaign=campaign)
+
+
+@shared_task(bind=True, name="responses.apply_retention", acks_late=False)
+def apply_retention_task(self) -> dict:
+    """Monthly beat entry: GDPR retention (idempotent, so a double tick is harmless)."""
+    from responses.reporting.retention import apply_retention
+
+    return apply_retention().as_dict()

@@ -1,0 +1,450 @@
+"""Response exports: one generator of header + rows, written as CSV or XLSX.
+
+The generator (`export_rows`) is the single source of truth for the streaming view,
+the admin actions, the `export_responses` command and the import round trip. It
+yields the header first, then one list of cells per row, in codebook order:
+
+* metadata columns (`META_COLUMNS[layout]`), then per question:
+* single -> ``CODE`` (option code, or label with ``labels=True``)
+* multiple -> ``CODE__<option>`` 0/1 per option
+* matrix -> ``CODE__<row>`` (scale code or label) per row
+* text / number -> ``CODE``; municipalities -> ``CODE`` as a ``;``-joined NIS list
+* an "other, specify" option adds ``CODE__other`` after the question's columns.
+
+Hidden questions and hidden matrix rows are blank (branching.visible_answers).
+Every string cell is neutralised against formula injection (`neutralise`).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from responses.models import Campaign, ExportLog, Response
+from responses.reporting.export_queries import (
+    ExportFilters,
+    answers_for,
+    question_codes,
+    responses_for_export,
+)
+from responses.reporting.pseudonyms import pseudonymise_rows
+from surveys import branching
+from surveys.queries import instrument_spec
+
+LAYOUTS = ("response", "bestuur")
+FORMATS = ("csv", "xlsx")
+SOURCES = ("admin", "command", "view")
+LIST_SEPARATOR = ";"
+OTHER_SUFFIX = "other"
+BOM = "\ufeff"
+# Spreadsheet programs start a formula (or DDE call) with these characters.
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+
+_COMMON_HEAD = ["response_id", "campaign", "status", "respondent_function"]
+_TIMES = ["started_at", "submitted_at", "completion_pct"]
+META_COLUMNS = {
+    "response": [
+        *_COMMON_HEAD,
+        "is_coordinator",
+        "nis_codes",
+        "municipalities",
+        "provinces",
+        "clusters",
+        "cluster_types",
+        *_TIMES,
+    ],
+    "bestuur": [
+        *_COMMON_HEAD,
+        "is_coordinator",
+        "nis_code",
+        "municipality",
+        "province",
+        "cluster",
+        "cluster_type",
+        "represented_count",
+        *_TIMES,
+    ],
+}
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix text a spreadsheet would run as a formula with a single quote.
+
+    Text that already starts with quotes before a trigger gets one more quote, so
+    `unneutralise` restores every original exactly (the import round trip).
+    """
+    if isinstance(value, str) and value.lstrip("'")[:1] in FORMULA_TRIGGERS:
+        return "'" + value
+    return value
+
+
+def unneutralise(value: str) -> str:
+    if value.startswith("'") and value[1:].lstrip("'")[:1] in FORMULA_TRIGGERS:
+        return value[1:]
+    return value
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    question: str  # question code
+    kind: str  # value | option | row | other
+    key: str = ""  # option or row code
+
+
+def answer_columns(spec) -> list[Column]:
+    """The answer columns of an instrument, in codebook (instrument) order."""
+    columns: list[Column] = []
+    for q in spec.questions:
+        if q.type == "multiple":
+            columns += [
+                Column(f"{q.code}__{o.code}", q.code, "option", o.code)
+                for o in q.options
+            ]
+        elif q.type == "matrix":
+            columns += [
+                Column(f"{q.code}__{r.code}", q.code, "row", r.code) for r in q.rows
+            ]
+        else:
+            columns.append(Column(q.code, q.code, "value"))
+        if q.type in ("single", "multiple") and any(o.is_other for o in q.options):
+            columns.append(Column(f"{q.code}__{OTHER_SUFFIX}", q.code, "other"))
+    return columns
+
+
+def header(spec, layout: str = "response") -> list[str]:
+    return META_COLUMNS[layout] + [c.name for c in answer_columns(spec)]
+
+
+def _joined(values: Iterable[str]) -> str:
+    return LIST_SEPARATOR.join(dict.fromkeys(v for v in values if v))
+
+
+def _local(dt):
+    """Naive local time: Excel has no time zones and shows it as a date."""
+    if dt is None:
+        return ""
+    return timezone.localtime(dt).replace(tzinfo=None, microsecond=0)
+
+
+class _RowBuilder:
+    """Turns one response into answer cells; per-question lookups are precomputed."""
+
+    def __init__(self, spec, *, labels: bool):
+        self.spec = spec
+        self.labels = labels
+        self.questions = spec.questions
+        self.option_labels = {
+            q.code: {o.code: o.label for o in q.options} for q in spec.questions
+        }
+        self.other_codes = {
+            q.code: {o.code for o in q.options if o.is_other} for q in spec.questions
+        }
+
+    def _option(self, question: str, code: str) -> str:
+        if self.labels:
+            return self.option_labels[question].get(code, code)
+        return code
+
+    def cells(self, answers: dict[str, Any], others: dict[str, str]) -> list:
+        visible = branching.visible_answers(self.spec, answers)
+        out: list = []
+        for q in self.questions:
+            value = visible.get(q.code)
+            present = q.code in visible and value is not None
+            if q.type == "single":
+                out.append(self._option(q.code, value) if present else "")
+            elif q.type == "multiple":
+                chosen = set(value) if present else None
+                out += [
+                    "" if chosen is None else int(o.code in chosen) for o in q.options
+                ]
+            elif q.type == "matrix":
+                value = value if present else {}
+                out += [
+                    self._option(q.code, value[r.code]) if value.get(r.code) else ""
+                    for r in q.rows
+                ]
+            elif q.type == "municipalities":
+                out.append(LIST_SEPARATOR.join(map(str, value)) if present else "")
+            else:  # text, number
+                out.append(value if present and value != "" else "")
+            if self.other_codes[q.code] and q.type in ("single", "multiple"):
+                selected = {value} if q.type == "single" else set(value or ())
+                shown = present and selected & self.other_codes[q.code]
+                out.append(others.get(q.code, "") if shown else "")
+        return out
+
+    def completion(self, answers: dict[str, Any]) -> int:
+        answered, total = branching.progress(self.spec, answers)
+        return round(100 * answered / total) if total else 100
+
+
+def _meta_response(response: Response, campaign: Campaign, pct: int) -> list:
+    ms = [rm.municipality for rm in response.represented.all()]
+    return [
+        response.pk,
+        campaign.slug,
+        response.status,
+        response.respondent_function,
+        int(response.is_coordinator),
+        _joined(m.nis_code for m in ms),
+        _joined(m.name for m in ms),
+        _joined(m.province.name for m in ms),
+        _joined(m.cluster.code for m in ms if m.cluster),
+        _joined(m.cluster.type for m in ms if m.cluster),
+        _local(response.started_at),
+        _local(response.submitted_at),
+        pct,
+    ]
+
+
+def _meta_bestuur(response, campaign, municipality, count: int, pct: int) -> list:
+    cluster = municipality.cluster
+    return [
+        response.pk,
+        campaign.slug,
+        response.status,
+        response.respondent_function,
+        int(response.is_coordinator),
+        municipality.nis_code,
+        municipality.name,
+        municipality.province.name,
+        cluster.code if cluster else "",
+        cluster.type if cluster else "",
+        count,
+        _local(response.started_at),
+        _local(response.submitted_at),
+        pct,
+    ]
+
+
+def export_rows(
+    *,
+    campaign: Campaign,
+    layout: str = "response",
+    labels: bool = False,
+    filters: ExportFilters | None = None,
+    chunk_size: int = 500,
+    pseudonymise: bool = False,
+) -> Iterator[list]:
+    """Yield the header, then the rows of one campaign's export.
+
+    Responses are read in chunks (`chunk_size`) so memory does not grow with the
+    campaign. In the `bestuur` layout a coordinator's response is repeated once per
+    represented municipality; municipality filters then apply per row.
+    `pseudonymise` swaps response ids for keyed pseudonyms and empties open text
+    (responses.reporting.pseudonyms.pseudonymise_rows).
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}")
+    if pseudonymise:
+        plain = export_rows(
+            campaign=campaign,
+            layout=layout,
+            labels=labels,
+            filters=filters,
+            chunk_size=chunk_size,
+        )
+        yield from pseudonymise_rows(
+            plain,
+            spec=instrument_spec(campaign.instrument),
+            campaign_slug=campaign.slug,
+        )
+        return
+    filters = filters or ExportFilters()
+    spec = instrument_spec(campaign.instrument)
+    codes = question_codes(instrument_id=campaign.instrument_id)
+    builder = _RowBuilder(spec, labels=labels)
+    yield [neutralise(name) for name in header(spec, layout)]
+    responses = responses_for_export(campaign=campaign, filters=filters)
+    for chunk in _chunks(responses.iterator(chunk_size=chunk_size), chunk_size):
+        chunk_answers = answers_for(response_ids=[r.pk for r in chunk])
+        for response in chunk:
+            answers, others = {}, {}
+            for question_id, value, other_text in chunk_answers[response.pk]:
+                code = codes.get(question_id)
+                if code is not None and value is not None:
+                    answers[code] = value
+                    if other_text:
+                        others[code] = other_text
+            yield from _rows_for(
+                response, campaign, layout, filters, builder, answers, others
+            )
+
+
+def _rows_for(response, campaign, layout, filters, builder, answers, others):
+    cells = builder.cells(answers, others)
+    pct = builder.completion(answers)
+    if layout == "response":
+        yield _clean(_meta_response(response, campaign, pct) + cells)
+        return
+    represented = [rm.municipality for rm in response.represented.all()]
+    for municipality in represented:
+        if filters.by_municipality and not filters.matches(municipality):
+            continue
+        meta = _meta_bestuur(response, campaign, municipality, len(represented), pct)
+        yield _clean(meta + cells)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _clean(row: list) -> list:
+    return [neutralise(cell) for cell in row]
+
+
+# --- writers ------------------------------------------------------------------------
+
+
+class _Echo:
+    """File-like object whose write returns the line, for streaming csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def stream_csv(rows: Iterable[list], *, delimiter: str = ";") -> Iterator[bytes]:
+    """UTF-8 with BOM (Excel-BE), CRLF line ends, one encoded line at a time."""
+    writer = csv.writer(_Echo(), delimiter=delimiter)
+    try:
+        yield BOM.encode("utf-8")
+        for row in rows:
+            yield writer.writerow(row).encode("utf-8")
+    finally:
+        # A client that stops reading closes this generator; close the source too,
+        # so its `counting` wrapper logs now rather than at garbage collection.
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+
+
+def write_csv(rows: Iterable[list], out: IO[bytes], *, delimiter: str = ";") -> None:
+    for chunk in stream_csv(rows, delimiter=delimiter):
+        out.write(chunk)
+
+
+def _xlsx_cell(sheet, value):
+    if value == "" or value is None:
+        return None
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.data_type = "s"  # never a formula, whatever the text looks like
+        return cell
+    return value
+
+
+def write_xlsx(
+    rows: Iterable[list], out: IO[bytes] | str, *, title: str = "Antwoorden"
+) -> None:
+    """openpyxl write-only mode: rows go to a temporary XML stream, not to memory."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    workbook.save(out)
+
+
+# --- audit --------------------------------------------------------------------------
+
+
+def log_export(
+    *,
+    user,
+    campaign: Campaign,
+    fmt: str,
+    layout: str,
+    filters: ExportFilters,
+    rows: int,
+    source: str,
+    pseudonymised: bool = False,
+) -> ExportLog:
+    """Record one export (who, what, how many rows)."""
+    logged = filters.as_dict() | ({"pseudonymised": True} if pseudonymised else {})
+    return ExportLog.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        campaign=campaign,
+        format=fmt,
+        layout=layout,
+        filters=logged,
+        rows=rows,
+        source=source,
+    )
+
+
+def counting(rows: Iterable[list], on_done: Callable[[int], Any]) -> Iterator[list]:
+    """Pass rows through and call on_done(data rows) once iteration stops.
+
+    Runs in `finally`, so a stream that is closed early (client gone) is still
+    logged with the rows actually produced; the header is not counted.
+    """
+    count = -1
+    try:
+        for row in rows:
+            count += 1
+            yield row
+    finally:
+        on_done(max(count, 0))
+
+
+def export_to_file(
+    *,
+    campaign: Campaign,
+    out: IO[bytes] | str,
+    fmt: str = "csv",
+    layout: str = "response",
+    labels: bool = False,
+    delimiter: str = ";",
+    filters: ExportFilters | None = None,
+    user=None,
+    source: str = "command",
+    pseudonymise: bool = False,
+) -> ExportLog:
+    """Write a whole export to a file (path or binary file object) and log it."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    filters = filters or ExportFilters()
+    result: dict[str, int] = {}
+    rows = counting(
+        export_rows(
+            campaign=campaign,
+            layout=layout,
+            labels=labels,
+            filters=filters,
+            pseudonymise=pseudonymise,
+        ),
+        lambda n: result.setdefault("rows", n),
+    )
+    if fmt == "csv":
+        if isinstance(out, str):
+            with open(out, "wb") as fh:
+                write_csv(rows, fh, delimiter=delimiter)
+        else:
+            write_csv(rows, out, delimiter=delimiter)
+    else:
+        write_xlsx(rows, out)
+    return log_export(
+        user=user,
+        campaign=campaign,
+        fmt=fmt,
+        layout=layout,
+        filters=filters,
+        rows=result["rows"],
+        source=source,
+        pseudonymised=pseudonymise,
+    )
