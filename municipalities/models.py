@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -56,6 +58,22 @@ class ClusterSource(models.TextChoices):
     IMPORT = "import", "Manueel (import)"
 
 
+class MunicipalityQuerySet(models.QuerySet):
+    """The one home of "which municipalities exist" (today or on a date)."""
+
+    def current(self) -> MunicipalityQuerySet:
+        """Today's map: municipalities without an end date (285 since 2025)."""
+        return self.filter(valid_to__isnull=True)
+
+    def on(self, date: dt.date) -> MunicipalityQuerySet:
+        """The map valid on `date` (300 municipalities on 2024-12-31); valid_to is
+        the first day a municipality no longer exists."""
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=date),
+            Q(valid_to__isnull=True) | Q(valid_to__gt=date),
+        )
+
+
 class Municipality(models.Model):
     """A Flemish municipality (gemeente/bestuur) in one period of validity.
 
@@ -90,6 +108,8 @@ class Municipality(models.Model):
         blank=True,
         related_name="predecessors",
     )
+
+    objects = MunicipalityQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

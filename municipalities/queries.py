@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from municipalities.models import Contact, Municipality
 
 
 def current_municipalities() -> QuerySet[Municipality]:
-    """Today's map: municipalities without an end date (285 since 2025)."""
-    return Municipality.objects.filter(valid_to__isnull=True).select_related(
-        "province", "cluster"
-    )
+    """Today's map, with province and cluster (Municipality.objects.current())."""
+    return Municipality.objects.current().select_related("province", "cluster")
 
 
 def municipalities_on(date: dt.date) -> QuerySet[Municipality]:
-    """The map valid on `date` (e.g. 300 municipalities on 2024-12-31)."""
-    return Municipality.objects.filter(
-        Q(valid_from__isnull=True) | Q(valid_from__lte=date),
-        Q(valid_to__isnull=True) | Q(valid_to__gt=date),
-    ).select_related("province", "cluster")
+    """The map valid on `date`, with province and cluster."""
+    return Municipality.objects.on(date).select_related("province", "cluster")
 
 
 def municipality_by_nis(nis: str) -> Municipality | None:
@@ -33,19 +29,46 @@ def municipality_by_nis(nis: str) -> Municipality | None:
     )
 
 
+class SuccessorCycleError(ValueError):
+    """The successor links of municipalities loop (only bad manual edits do this)."""
+
+
+def follow_successors(start: int, successor_of: Callable[[int], int | None]) -> int:
+    """The id at the end of a successor chain (Borsbeek -> Antwerpen).
+
+    The one resolver for the 2025 merger chain, whether the links come from the
+    database or from an in-memory directory; a cycle raises SuccessorCycleError.
+    """
+    seen = {start}
+    current = start
+    while (nxt := successor_of(current)) is not None:
+        if nxt in seen:
+            raise SuccessorCycleError(
+                f"Opvolgers van gemeenten vormen een kring (id {nxt})."
+            )
+        seen.add(nxt)
+        current = nxt
+    return current
+
+
+def _successor_id(pk: int) -> int | None:
+    return (
+        Municipality.objects.filter(pk=pk)
+        .values_list("successor_id", flat=True)
+        .first()
+    )
+
+
 def current_successor(municipality: Municipality) -> Municipality:
     """Follow the successor chain to the municipality on today's map.
 
     Maps answers of earlier waves onto the current municipalities. A row that
     has ended without a successor (not in the reference data) is returned as is.
     """
-    seen = {municipality.pk}
-    while municipality.valid_to is not None and municipality.successor_id:
-        municipality = municipality.successor
-        if municipality.pk in seen:  # a cycle can only come from bad manual edits
-            raise ValueError(f"successor cycle at {municipality.nis_code}")
-        seen.add(municipality.pk)
-    return municipality
+    pk = follow_successors(municipality.pk, _successor_id)
+    if pk == municipality.pk:
+        return municipality
+    return Municipality.objects.select_related("province", "cluster").get(pk=pk)
 
 
 def active_contacts(municipality: Municipality) -> QuerySet[Contact]:

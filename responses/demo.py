@@ -87,34 +87,12 @@ def random_answers(
 
 
 def _random_value(question, rng, visibility, municipalities):
-    kind = question.type
-    if kind == "single":
-        return rng.choice(question.option_codes)
-    if kind == "multiple":
-        plain = [o.code for o in question.options if not o.exclusive]
-        exclusive = [o.code for o in question.options if o.exclusive]
-        if exclusive and (not plain or rng.random() < 0.1):
-            return [rng.choice(exclusive)]
-        return sorted(rng.sample(plain, k=rng.randint(1, min(4, len(plain)))))
-    if kind == "matrix":
-        rows = visibility.rows.get(question.code, question.row_codes)
-        return {row: rng.choice(question.option_codes) for row in rows}
-    if kind == "number":
-        low = int(question.settings.get("min", 0))
-        high = int(question.settings.get("max", low + 12))
-        return rng.randint(low, min(high, low + 12))
-    if kind == "municipalities":
-        return list(municipalities)
-    if kind == "text":
-        return rng.choice(
-            [
-                "Signalen via de LIVC R en de lokale politie.",
-                "Spanningen rond rondhangende jongeren aan het station.",
-                "Brieven van soevereine burgers aan de dienst burgerzaken.",
-                "Geen bijzondere voorvallen.",
-            ]
-        )
-    return None
+    return question.kind.example_value(
+        question,
+        rng,
+        rows=visibility.rows.get(question.code, question.row_codes),
+        municipalities=municipalities,
+    )
 
 
 def ensure_demo_user():

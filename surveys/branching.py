@@ -1,4 +1,4 @@
-"""Pure branching evaluator for an instrument (no Django imports).
+"""Pure branching evaluator for an instrument (no ORM, no request).
 
 The instrument's rules arrive as an `InstrumentSpec` (built from ORM rows by
 `surveys.queries.instrument_spec` or from a YAML file by `surveys.definition`), the
@@ -17,16 +17,15 @@ Answers of hidden questions are kept by callers (drafts) but ignored here.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-QUESTION_TYPES = ("single", "multiple", "matrix", "text", "number", "municipalities")
-CHOICE_TYPES = ("single", "multiple", "matrix")
-DEFAULT_MAX_LENGTH = 5000
-NIS_RE = re.compile(r"^\d{5}$")
+from surveys import types
+
+DEFAULT_MAX_LENGTH = types.DEFAULT_MAX_LENGTH
+is_answered = types.is_answered
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class QuestionSpec:
     code: str
     number: int
     section: str
-    type: str  # single|multiple|matrix|text|number|municipalities
+    type: str  # a code registered in surveys.types
     text: str
     required: bool
     condition: dict | None
@@ -67,6 +66,11 @@ class QuestionSpec:
     @property
     def row_codes(self) -> tuple[str, ...]:
         return tuple(r.code for r in self.rows)
+
+    @property
+    def kind(self) -> types.QuestionType:
+        """The registered type object (validation, form, display, export...)."""
+        return types.kind(self)
 
 
 @dataclass(frozen=True)
@@ -88,25 +92,7 @@ class InstrumentSpec:
         return tuple(q for q in self.questions if q.section == section)
 
 
-@dataclass(frozen=True)
-class Visibility:
-    visible: frozenset[str]
-    required: frozenset[str]
-    rows: Mapping[str, tuple[str, ...]]  # visible row codes per visible matrix
-
-
 # --- evaluation ----------------------------------------------------------------------
-
-
-def is_answered(value: Any) -> bool:
-    """True when a value carries an answer (empty strings/lists/dicts do not)."""
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return value.strip() != ""
-    if isinstance(value, list | tuple | dict | set | frozenset):
-        return len(value) > 0
-    return True
 
 
 def _effective(
@@ -158,13 +144,136 @@ def _holds(
     raise ValueError(f"Onbekende voorwaarde: {condition!r}")
 
 
-def evaluate(spec: InstrumentSpec, answers: Mapping[str, Any]) -> Visibility:
+# --- the evaluation object -----------------------------------------------------------
+
+
+class _Counter:
+    """How many evaluations ran: a cheap production counter that tests read to
+    hold the one-evaluation-per-request guarantee."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+EVALUATIONS = _Counter()
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The branching state of one answer set, computed once and passed down.
+
+    Views, forms, services and exports read visibility, required questions,
+    progress and navigation from here instead of evaluating again.
+    """
+
+    # Two evaluations are equal when they show the same thing, whatever answers
+    # of hidden questions they were computed from.
+    spec: InstrumentSpec = field(compare=False, repr=False)
+    answers: Mapping[str, Any] = field(compare=False, repr=False)
+    visible: frozenset[str]
+    required: frozenset[str]
+    rows: Mapping[str, tuple[str, ...]]  # visible row codes per visible matrix
+
+    def visible_rows(self, code: str) -> tuple[str, ...]:
+        return self.rows.get(code, ())
+
+    @cached_property
+    def progress(self) -> tuple[int, int]:
+        """(answered visible questions, visible questions); a matrix counts if
+        every visible row is answered."""
+        done = 0
+        for q in self.spec.questions:
+            if q.code in self.visible and types.kind(q).is_complete(
+                q, self.answers.get(q.code), self.rows.get(q.code, ())
+            ):
+                done += 1
+        return done, len(self.visible)
+
+    @property
+    def percent(self) -> int:
+        done, total = self.progress
+        return round(100 * done / total) if total else 0
+
+    @cached_property
+    def shown_sections(self) -> tuple[str, ...]:
+        """Sections with at least one visible question, in instrument order."""
+        shown = {q.section for q in self.spec.questions if q.code in self.visible}
+        return tuple(s for s in self.spec.sections if s in shown)
+
+    def next_section(self, current: str | None) -> str | None:
+        """The first section after `current` (or the very first) with a visible
+        question."""
+        sections = self.spec.sections
+        start = 0 if current is None else sections.index(current) + 1
+        shown = set(self.shown_sections)
+        return next((s for s in sections[start:] if s in shown), None)
+
+    def previous_section(self, current: str) -> str | None:
+        """The last section before `current` with a visible question."""
+        end = self.spec.sections.index(current)
+        shown = set(self.shown_sections)
+        return next((s for s in reversed(self.spec.sections[:end]) if s in shown), None)
+
+    @cached_property
+    def visible_answers(self) -> dict[str, Any]:
+        """Answers of visible questions only, matrix cells of visible rows only."""
+        result: dict[str, Any] = {}
+        for q in self.spec.questions:
+            value = self.answers.get(q.code)
+            if q.code not in self.visible or not is_answered(value):
+                continue
+            value = types.kind(q).visible_value(q, value, self.rows.get(q.code, ()))
+            if value is not None:
+                result[q.code] = value
+        return result
+
+    def validate(
+        self,
+        others: Mapping[str, str],
+        *,
+        sections: Iterable[str] | None = None,
+        partial: bool = False,
+    ) -> dict[str, list[str]]:
+        """Errors per visible question code ({} = valid).
+
+        Hidden questions and hidden matrix rows are never checked. `sections`
+        limits the check to those sections (a page save); `partial=True` skips the
+        "required" check (a draft save) but still checks the shape of given answers.
+        """
+        wanted = set(sections) if sections is not None else None
+        errors: dict[str, list[str]] = {}
+        for q in self.spec.questions:
+            if q.code not in self.visible or (
+                wanted is not None and q.section not in wanted
+            ):
+                continue
+            kind = types.kind(q)
+            value = self.answers.get(q.code)
+            rows = self.rows.get(q.code, ())
+            found: list[str] = []
+            if is_answered(value):
+                found += kind.validate(q, value, others.get(q.code, ""), rows=rows)
+            if not partial and q.code in self.required and not found:
+                message = kind.missing_message(q, value, rows)
+                if message:
+                    found.append(message)
+            if found:
+                errors[q.code] = found
+        return errors
+
+
+# Older name of the evaluation result.
+Visibility = Evaluation
+
+
+def evaluate(spec: InstrumentSpec, answers: Mapping[str, Any]) -> Evaluation:
     """Which questions (and matrix rows) are visible and required for these answers.
 
     Questions are evaluated in instrument order; the loader guarantees that a
     condition only refers to earlier questions, so one pass is enough. A matrix
     whose rows are all hidden is itself hidden (there is nothing to answer).
     """
+    EVALUATIONS.value += 1
     visible_rows: dict[str, tuple[str, ...]] = {}
     required: set[str] = set()
     matrices: set[str] = set()
@@ -172,7 +281,7 @@ def evaluate(spec: InstrumentSpec, answers: Mapping[str, Any]) -> Visibility:
         if not _holds(q.condition, answers, visible_rows):
             continue
         rows: tuple[str, ...] = ()
-        if q.type == "matrix":
+        if types.kind(q).has_rows:
             rows = tuple(
                 r.code for r in q.rows if _holds(r.condition, answers, visible_rows)
             )
@@ -182,161 +291,36 @@ def evaluate(spec: InstrumentSpec, answers: Mapping[str, Any]) -> Visibility:
         visible_rows[q.code] = rows
         if q.required:
             required.add(q.code)
-    return Visibility(
+    return Evaluation(
+        spec=spec,
+        answers=answers,
         visible=frozenset(visible_rows),
         required=frozenset(required),
         rows={c: r for c, r in visible_rows.items() if c in matrices},
     )
 
 
-# --- validation ----------------------------------------------------------------------
-
-
-def _other_label(question: QuestionSpec) -> str:
-    other = next((o for o in question.options if o.is_other), None)
-    if other is None:
-        return "Ander"
-    # "Ander, gelieve te specificeren" -> "Ander"; "Andere, met name:" -> "Andere"
-    return re.split(r"[,:(]", other.label, maxsplit=1)[0].strip() or "Ander"
-
-
-def _validate_choices(
-    question: QuestionSpec, codes: list[str], other_text: str
-) -> list:
-    errors: list[str] = []
-    known = set(question.option_codes)
-    unknown = [c for c in codes if c not in known]
-    if unknown:
-        errors.append("Onbekende antwoordoptie: " + ", ".join(map(str, unknown)) + ".")
-    if len(set(codes)) != len(codes):
-        errors.append("Een antwoordoptie is meer dan eens gekozen.")
-    chosen = [question.option(c) for c in codes if c in known]
-    exclusive = [o for o in chosen if o.exclusive]
-    if exclusive and len(set(codes)) > 1:
-        labels = ", ".join(f"'{o.label}'" for o in exclusive)
-        errors.append(f"{labels} kan niet samen met een ander antwoord gekozen worden.")
-    if any(o.is_other for o in chosen) and not other_text.strip():
-        errors.append(f"Gelieve '{_other_label(question)}' te specificeren.")
-    # Other text without the other option is ignored (a draft may keep it).
-    return errors
-
-
-def _validate_number(question: QuestionSpec, value: Any) -> list[str]:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return ["Gelieve een getal in te vullen."]
-    if isinstance(value, float) and not math.isfinite(value):
-        return ["Gelieve een geldig getal in te vullen."]
-    errors = []
-    settings = question.settings
-    if (
-        settings.get("integer", True)
-        and isinstance(value, float)
-        and not value.is_integer()
-    ):
-        errors.append("Gelieve een geheel getal in te vullen.")
-    if "min" in settings and value < settings["min"]:
-        errors.append(f"Het getal moet minstens {settings['min']} zijn.")
-    if "max" in settings and value > settings["max"]:
-        errors.append(f"Het getal mag hoogstens {settings['max']} zijn.")
-    return errors
-
-
-def _validate_matrix(
-    question: QuestionSpec, value: Any, rows: Iterable[str] | None
-) -> list[str]:
-    if not isinstance(value, Mapping):
-        return ["Ongeldig antwoord voor een tabelvraag."]
-    known_rows = set(question.row_codes)
-    errors = []
-    unknown_rows = [r for r in value if r not in known_rows]
-    if unknown_rows:
-        errors.append("Onbekende rij: " + ", ".join(map(str, unknown_rows)) + ".")
-    checked = set(rows) if rows is not None else known_rows
-    scale = set(question.option_codes)
-    labels = {r.code: r.label for r in question.rows}
-    for row_code, cell in value.items():
-        if row_code not in checked or not is_answered(cell):
-            continue
-        if not isinstance(cell, str) or cell not in scale:
-            errors.append(f"Onbekend antwoord voor '{labels[row_code]}': {cell}.")
-    return errors
-
-
 def validate_value(
-    question: QuestionSpec, value: Any, other_text: str = "", *, rows=None
+    question: QuestionSpec,
+    value: Any,
+    other_text: str = "",
+    *,
+    rows: Iterable[str] | None = None,
 ) -> list[str]:
-    """Shape checks of one answered value; Dutch messages. Empty list = valid.
+    """Shape checks of one answered value by its type; Dutch messages, [] = valid.
 
     `rows` (keyword, optional) restricts matrix cell checks to those visible rows;
     cells of hidden rows are kept in drafts and not checked.
     """
     other_text = other_text if isinstance(other_text, str) else ""
-    t = question.type
-    if t == "single":
-        if not isinstance(value, str):
-            return ["Gelieve één antwoord te kiezen."]
-        return _validate_choices(question, [value], other_text)
-    if t == "multiple":
-        if not isinstance(value, list | tuple) or not all(
-            isinstance(v, str) for v in value
-        ):
-            return ["Ongeldig antwoord: verwacht een lijst van antwoordopties."]
-        return _validate_choices(question, list(value), other_text) + _too_many(
-            question, value, ("antwoord", "antwoorden")
-        )
-    if t == "matrix":
-        return _validate_matrix(question, value, rows)
-    if t == "text":
-        if not isinstance(value, str):
-            return ["Ongeldig antwoord: verwacht tekst."]
-        limit = int(question.settings.get("max_length", DEFAULT_MAX_LENGTH))
-        if len(value) > limit:
-            return [
-                f"Het antwoord mag hoogstens {limit} tekens bevatten ({len(value)})."
-            ]
-        return []
-    if t == "number":
-        return _validate_number(question, value)
-    if t == "municipalities":
-        if not isinstance(value, list | tuple):
-            return ["Ongeldig antwoord: verwacht een lijst van gemeenten."]
-        bad = [str(v) for v in value if not (isinstance(v, str) and NIS_RE.match(v))]
-        if bad:
-            return ["Ongeldige NIS-code: " + ", ".join(bad) + " (verwacht 5 cijfers)."]
-        if len(set(value)) != len(value):
-            return ["Een gemeente is meer dan eens gekozen."]
-        return _too_many(question, value, ("bestuur", "besturen"))
-    return [f"Onbekend vraagtype: {t}."]
+    try:
+        kind = types.kind(question)
+    except KeyError:
+        return [f"Onbekend vraagtype: {question.type}."]
+    return kind.validate(question, value, other_text, rows=rows)
 
 
-def _too_many(question: QuestionSpec, value: Any, nouns: tuple[str, str]) -> list[str]:
-    limit = question.settings.get("max_choices")
-    if limit and len(value) > int(limit):
-        noun = nouns[0] if int(limit) == 1 else nouns[1]
-        return [f"Kies hoogstens {limit} {noun} (u koos er {len(value)})."]
-    return []
-
-
-def _missing_message(question: QuestionSpec, value: Any, rows: tuple[str, ...]) -> str:
-    if question.type == "matrix":
-        answered = value if isinstance(value, Mapping) else {}
-        missing = [
-            r.label
-            for r in question.rows
-            if r.code in rows and not is_answered(answered.get(r.code))
-        ]
-        if not missing:
-            return ""
-        return (
-            "Gelieve elke rij te beantwoorden (ontbreekt: " + "; ".join(missing) + ")."
-        )
-    if is_answered(value):
-        return ""
-    if question.type in ("single", "multiple"):
-        return "Gelieve een antwoord te kiezen."
-    if question.type == "municipalities":
-        return "Gelieve minstens één bestuur te kiezen."
-    return "Deze vraag is verplicht."
+# --- shortcuts that evaluate (one call = one evaluation) ------------------------------
 
 
 def validate(
@@ -347,94 +331,30 @@ def validate(
     sections: Iterable[str] | None = None,
     partial: bool = False,
 ) -> dict[str, list[str]]:
-    """Errors per visible question code ({} = valid).
-
-    Hidden questions and hidden matrix rows are never checked. `sections` limits
-    the check to those sections (a page save); `partial=True` skips the
-    "required" check (a draft save) but still checks the shape of given answers.
-    """
-    vis = evaluate(spec, answers)
-    wanted = set(sections) if sections is not None else None
-    errors: dict[str, list[str]] = {}
-    for q in spec.questions:
-        if q.code not in vis.visible or (
-            wanted is not None and q.section not in wanted
-        ):
-            continue
-        value = answers.get(q.code)
-        rows = vis.rows.get(q.code, ())
-        found: list[str] = []
-        if is_answered(value):
-            found += validate_value(q, value, others.get(q.code, ""), rows=rows)
-        if not partial and q.code in vis.required and not found:
-            message = _missing_message(q, value, rows)
-            if message:
-                found.append(message)
-        if found:
-            errors[q.code] = found
-    return errors
-
-
-# --- derived views -------------------------------------------------------------------
+    """`evaluate(spec, answers).validate(...)`; see Evaluation.validate."""
+    return evaluate(spec, answers).validate(others, sections=sections, partial=partial)
 
 
 def visible_answers(spec: InstrumentSpec, answers: Mapping[str, Any]) -> dict[str, Any]:
     """Answers of visible questions only, matrix cells of visible rows only."""
-    vis = evaluate(spec, answers)
-    result: dict[str, Any] = {}
-    for q in spec.questions:
-        if q.code not in vis.visible or not is_answered(answers.get(q.code)):
-            continue
-        value = answers[q.code]
-        if q.type == "matrix":
-            if not isinstance(value, Mapping):
-                continue  # not a matrix answer at all: nothing to export per row
-            value = {r: v for r, v in value.items() if r in vis.rows[q.code]}
-            if not value:
-                continue
-        result[q.code] = value
-    return result
-
-
-def _sections_with_visible(
-    spec: InstrumentSpec, answers: Mapping[str, Any]
-) -> list[str]:
-    vis = evaluate(spec, answers)
-    shown = {q.section for q in spec.questions if q.code in vis.visible}
-    return [s for s in spec.sections if s in shown]
+    return evaluate(spec, answers).visible_answers
 
 
 def next_section(
     spec: InstrumentSpec, answers: Mapping[str, Any], current: str | None
 ) -> str | None:
-    """The first section after `current` (or the very first) with a visible question."""
-    start = 0 if current is None else spec.sections.index(current) + 1
-    shown = set(_sections_with_visible(spec, answers))
-    return next((s for s in spec.sections[start:] if s in shown), None)
+    return evaluate(spec, answers).next_section(current)
 
 
 def previous_section(
     spec: InstrumentSpec, answers: Mapping[str, Any], current: str
 ) -> str | None:
-    """The last section before `current` with a visible question."""
-    end = spec.sections.index(current)
-    shown = set(_sections_with_visible(spec, answers))
-    return next((s for s in reversed(spec.sections[:end]) if s in shown), None)
+    return evaluate(spec, answers).previous_section(current)
 
 
 def progress(spec: InstrumentSpec, answers: Mapping[str, Any]) -> tuple[int, int]:
     """(answered visible questions, visible questions); a matrix counts if complete."""
-    vis = evaluate(spec, answers)
-    done = 0
-    for code in vis.visible:
-        value = answers.get(code)
-        if code in vis.rows:
-            cells = value if isinstance(value, Mapping) else {}
-            if all(is_answered(cells.get(r)) for r in vis.rows[code]):
-                done += 1
-        elif is_answered(value):
-            done += 1
-    return done, len(vis.visible)
+    return evaluate(spec, answers).progress
 
 
 def describe(condition: Mapping[str, Any] | None) -> str:

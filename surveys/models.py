@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from surveys.types import type_choices
+
 
 class Instrument(models.Model):
     code = models.SlugField(max_length=60)
@@ -64,15 +66,6 @@ class Section(models.Model):
         return self.title
 
 
-class QuestionType(models.TextChoices):
-    SINGLE = "single", "Eén antwoord"
-    MULTIPLE = "multiple", "Meerdere antwoorden"
-    MATRIX = "matrix", "Matrix (rijen × schaal)"
-    TEXT = "text", "Open tekst"
-    NUMBER = "number", "Getal"
-    MUNICIPALITIES = "municipalities", "Gemeentekiezer"
-
-
 class Question(models.Model):
     instrument = models.ForeignKey(
         Instrument, on_delete=models.CASCADE, related_name="questions"
@@ -85,7 +78,8 @@ class Question(models.Model):
     )  # stable across waves: answers compare by code
     number = models.PositiveSmallIntegerField()
     order = models.PositiveSmallIntegerField()
-    type = models.CharField(max_length=20, choices=QuestionType.choices)
+    # Choices come from the registry, so a registered type is a valid value.
+    type = models.CharField(max_length=20, choices=type_choices)
     text = models.TextField()
     help_text = models.TextField(blank=True)
     required = models.BooleanField(default=True)

@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from surveys.branching import QUESTION_TYPES
+from surveys import types
 
 QUESTION_CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
 CHOICE_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,59}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
-NIS_RE = re.compile(r"^\d{5}$")
 
 TOP_KEYS = {"code", "version", "title", "intro", "privacy", "definitions", "sections"}
 SECTION_KEYS = {"code", "title", "intro", "questions"}
@@ -24,33 +23,6 @@ QUESTION_KEYS = {
 }  # fmt: skip
 OPTION_KEYS = {"code", "label", "exclusive", "other"}
 ROW_KEYS = {"code", "label", "when"}
-# Allowed settings per type, with a validator for each value.
-_POS_INT = ("een positief geheel getal", lambda v: type(v) is int and v > 0)
-_NUMBER = ("een getal", lambda v: type(v) in (int, float))
-_BOOL = ("true of false", lambda v: isinstance(v, bool))
-_LIST = ("een lijst", lambda v: isinstance(v, list))
-_BINS = (
-    "een oplopende lijst van getallen",
-    lambda v: (
-        isinstance(v, list)
-        and bool(v)
-        and all(type(x) in (int, float) for x in v)
-        and v == sorted(set(v))
-    ),
-)
-# results_* and bins are read by the results pages (docs/results.md); their option
-# codes are checked against the question in _result_settings.
-SETTINGS = {
-    "single": {
-        "layout": ("'radio' of 'select'", lambda v: v in ("radio", "select")),
-        "results_groups": _LIST,
-    },
-    "multiple": {"max_choices": _POS_INT, "results_groups": _LIST},
-    "matrix": {"results_exclude": _LIST},
-    "text": {"max_length": _POS_INT, "multiline": _BOOL},
-    "number": {"min": _NUMBER, "max": _NUMBER, "integer": _BOOL, "bins": _BINS},
-    "municipalities": {"max_choices": _POS_INT},
-}
 
 
 def _is_text(value: Any) -> bool:
@@ -178,10 +150,9 @@ class _Checker:
             else:
                 numbers[number] = code
         qtype = q.get("type")
-        if "type" in q and qtype not in QUESTION_TYPES:
-            self.add(
-                where, f"onbekend type '{qtype}' (kies uit {', '.join(QUESTION_TYPES)})"
-            )
+        known = types.type_codes()
+        if "type" in q and qtype not in known:
+            self.add(where, f"onbekend type '{qtype}' (kies uit {', '.join(known)})")
             qtype = None
         if "text" in q and not _is_text(q["text"]):
             self.add(where, "'text' moet niet-lege tekst zijn")
@@ -226,7 +197,8 @@ class _Checker:
 
     def _options(self, where: str, qtype: str, q: dict) -> None:
         options = q.get("options")
-        if qtype not in ("single", "multiple", "matrix"):
+        kind = types.get_type(qtype)
+        if not kind.has_options:
             if options:
                 self.add(where, f"een vraag van type '{qtype}' heeft geen 'options'")
             return
@@ -240,18 +212,20 @@ class _Checker:
             for flag in ("exclusive", "other"):
                 if flag in option and not isinstance(option[flag], bool):
                     self.add(where, f"{label}: '{flag}' moet true of false zijn")
-            if option.get("exclusive") is True and qtype != "multiple":
-                self.add(where, f"{label}: 'exclusive' kan enkel bij type multiple")
+            if option.get("exclusive") is True and not kind.allows_exclusive:
+                allowed = _allowing("allows_exclusive")
+                self.add(where, f"{label}: 'exclusive' kan enkel bij type {allowed}")
             if option.get("other") is True:
                 others += 1
-                if qtype == "matrix":
-                    self.add(where, f"{label}: 'other' kan niet bij een matrix")
+                if not kind.allows_other:
+                    allowed = _allowing("allows_other")
+                    self.add(where, f"{label}: 'other' kan enkel bij type {allowed}")
         if others > 1:
             self.add(where, "meer dan één 'other'-optie")
 
     def _rows(self, where: str, qtype: str, q: dict, own: Any) -> None:
         rows = q.get("rows")
-        if qtype != "matrix":
+        if not types.get_type(qtype).has_rows:
             if rows:
                 self.add(where, f"een vraag van type '{qtype}' heeft geen 'rows'")
             return
@@ -266,7 +240,7 @@ class _Checker:
         if not isinstance(settings, dict):
             self.add(where, "'settings' moet een mapping zijn")
             return
-        allowed = SETTINGS[qtype]
+        allowed = types.get_type(qtype).settings
         for key, value in settings.items():
             if key not in allowed:
                 self.add(where, f"onbekende instelling '{key}' voor type '{qtype}'")
@@ -369,6 +343,8 @@ class _Checker:
 
     def _operator(self, where: str, cond: dict, target: dict) -> None:
         ref, ttype = cond["q"], target.get("type")
+        kind = types.get_type(ttype) if ttype in types.type_codes() else None
+        operators = kind.condition_operators if kind else frozenset()
         options = {
             o.get("code") for o in target.get("options") or () if isinstance(o, dict)
         }
@@ -376,19 +352,25 @@ class _Checker:
             rows = {
                 r.get("code") for r in target.get("rows") or () if isinstance(r, dict)
             }
-            if ttype != "matrix":
+            if "row" not in operators:
                 self.add(where, f"voorwaarde op {ref}: 'row' kan enkel bij een matrix")
             elif cond["row"] not in rows:
                 self.add(where, f"voorwaarde op {ref}: onbekende rij '{cond['row']}'")
-        elif ttype == "matrix" and "in" in cond:
+        elif "row" in operators and "in" in cond:
             self.add(where, f"voorwaarde op {ref}: 'in' op een matrix vereist 'row'")
         if "answered" in cond and not isinstance(cond["answered"], bool):
             self.add(where, f"voorwaarde op {ref}: 'answered' moet true of false zijn")
         for op in ("gte", "lte"):
             if op in cond:
-                if ttype != "number":
+                if op not in operators:
+                    allowed = " of ".join(
+                        t.code
+                        for t in map(types.get_type, types.type_codes())
+                        if op in t.condition_operators
+                    )
                     self.add(
-                        where, f"voorwaarde op {ref}: '{op}' kan enkel bij type number"
+                        where,
+                        f"voorwaarde op {ref}: '{op}' kan enkel bij type {allowed}",
                     )
                 elif type(cond[op]) not in (int, float):
                     self.add(where, f"voorwaarde op {ref}: '{op}' verwacht een getal")
@@ -405,16 +387,16 @@ class _Checker:
                 f"voorwaarde op {ref}: 'in' verwacht een niet-lege lijst van codes",
             )
             return
-        if ttype in ("text", "number"):
-            self.add(where, f"voorwaarde op {ref}: 'in' kan niet bij type '{ttype}'")
-        elif ttype == "municipalities":
-            bad = [v for v in values if not NIS_RE.match(v)]
-            if bad:
-                self.add(where, f"voorwaarde op {ref}: ongeldige NIS-code(s) {bad}")
-        else:
-            missing = [v for v in values if v not in options]
-            if missing:
-                self.add(where, f"voorwaarde op {ref}: onbekende optie(s) {missing}")
+        if kind is not None and (
+            problem := kind.condition_values_problem(values, options)
+        ):
+            self.add(where, f"voorwaarde op {ref}: {problem}")
+
+
+def _allowing(flag: str) -> str:
+    """The registered types with a capability, for an author's message."""
+    codes = [c for c in types.type_codes() if getattr(types.get_type(c), flag)]
+    return " of ".join(codes)
 
 
 def _collect_codes(data: Any) -> set[str]:

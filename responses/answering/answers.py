@@ -46,6 +46,7 @@ from responses.models import (
 )
 from surveys import branching
 from surveys.queries import instrument_spec
+from surveys.types import kind
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,12 @@ class SaveResult:
     errors: dict[str, list[str]] = field(default_factory=dict)
     conflicts: dict[str, Conflict] = field(default_factory=dict)
     stored: StoredAnswers | None = None
-    visibility: branching.Visibility | None = None
+    # The branching state after this save, evaluated once for the request.
+    evaluation: branching.Evaluation | None = None
+
+    @property
+    def visibility(self) -> branching.Evaluation | None:
+        return self.evaluation
 
     @property
     def ok(self) -> bool:
@@ -111,7 +117,7 @@ def save_answers(
         except KeyError:
             result.errors[code] = ["Onbekende vraag voor deze vragenlijst."]
             continue
-        other = _other_text(question, posted)
+        other = kind(question).other_text(question, posted.value, posted.other_text)
         if not is_empty(posted.value):
             problems = branching.validate_value(question, posted.value, other)
             if problems:
@@ -121,15 +127,21 @@ def save_answers(
         else:
             merged.pop(code, None)
         valid[code] = Submitted(posted.value, other, posted.base_revision)
-    visibility = branching.evaluate(spec, merged)
+    # The one evaluation of this save: hidden answers and hidden matrix cells are
+    # dropped below and never count for conditions, so it also describes the
+    # stored state afterwards unless a conflict kept a colleague's value.
+    evaluation = branching.evaluate(spec, merged)
     for code, posted in valid.items():
-        if code not in visibility.visible:
+        if code not in evaluation.visible:
             if not is_empty(posted.value):
                 result.ignored.append(code)
             continue
+        question = spec.question(code)
         value = posted.value
-        if spec.question(code).type == "matrix" and isinstance(value, dict):
-            value = {r: v for r, v in value.items() if r in visibility.rows[code]}
+        if not is_empty(value):
+            value = kind(question).visible_value(
+                question, value, evaluation.visible_rows(code)
+            )
         outcome = _write_one(
             response=response,
             question_id=question_ids[code],
@@ -155,18 +167,12 @@ def save_answers(
         )
         response.refresh_from_db(fields=["status", "revision", "updated_at"])
     result.stored = stored_answers(response=response)
-    result.visibility = branching.evaluate(spec, result.stored.values)
+    result.evaluation = (
+        branching.evaluate(spec, result.stored.values)
+        if result.conflicts
+        else evaluation
+    )
     return result
-
-
-def _other_text(question: branching.QuestionSpec, posted: Submitted) -> str:
-    """Keep 'other' text only when an 'other' option is chosen."""
-    text = (posted.other_text or "").strip()
-    other_codes = {o.code for o in question.options if o.is_other}
-    if not text or not other_codes or question.type == "matrix":
-        return ""
-    chosen = posted.value if isinstance(posted.value, list) else [posted.value]
-    return text if other_codes & set(chosen) else ""
 
 
 def _write_one(
@@ -274,7 +280,7 @@ def missing_answers(*, response: Response) -> dict[str, list[str]]:
     """Errors per visible question that block submitting (required, shape)."""
     spec = instrument_spec(response.campaign.instrument)
     stored = stored_answers(response=response)
-    return branching.validate(spec, stored.values, stored.others)
+    return branching.evaluate(spec, stored.values).validate(stored.others)
 
 
 def submit_response(
@@ -329,7 +335,7 @@ def confirmation_context(*, response: Response) -> dict:
     sections = review_sections(
         spec=spec,
         titles=section_titles(instrument=campaign.instrument),
-        visible=branching.visible_answers(spec, stored.values),
+        visible=visibility.visible_answers,
         others=stored.others,
         visible_codes=visibility.visible,
         required_codes=visibility.required,
@@ -389,7 +395,7 @@ def sync_municipality_answers(
     answers = {
         q.code: Submitted(codes, base_revision=stored.revisions.get(q.code, 0))
         for q in spec.questions
-        if q.type == "municipalities"
+        if kind(q).mirrors_besturen
     }
     if not answers:
         return None

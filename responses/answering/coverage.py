@@ -27,7 +27,7 @@ from responses.models import (
 
 
 def current_municipalities() -> QuerySet[Municipality]:
-    return Municipality.objects.filter(valid_to__isnull=True)
+    return Municipality.objects.current()
 
 
 def covered_municipality_ids(*, campaign: Campaign) -> set[int]:

@@ -16,12 +16,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from responses.answering.answers import Submitted
-from surveys.branching import DEFAULT_MAX_LENGTH, QuestionSpec
-
-OTHER_MAX_LENGTH = 500
-INVALID_CHOICE = _(
-    "Kies een van de voorgestelde antwoorden (‘%(value)s’ bestaat niet)."
-)
+from surveys.branching import QuestionSpec
+from surveys.types import NOT_POSTED, kind
 
 
 class RespondentForm(forms.Form):
@@ -98,7 +94,11 @@ def field_name(code: str, part: str = "") -> str:
 
 
 class SectionForm(forms.Form):
-    """The questions of one section (or one question, for an autosave)."""
+    """The questions of one section (or one question, for an autosave).
+
+    Every field comes from the question's type (surveys.types), keyed by suffix:
+    "" is `q-<code>`, "other" is `q-<code>-other`, "r-<row>" is `q-<code>-r-<row>`.
+    """
 
     def __init__(
         self,
@@ -117,10 +117,18 @@ class SectionForm(forms.Form):
         self.question_errors: dict[str, list[str]] = {}
         values, others, revisions = values or {}, others or {}, revisions or {}
         for question in questions:
-            self._add_fields(question, municipality_choices)
-            self._set_initial(
-                question, values.get(question.code), others.get(question.code, "")
+            fields = kind(question).form_fields(question, choices=municipality_choices)
+            for suffix, field in fields.items():
+                self.fields[field_name(question.code, suffix)] = field
+            self.fields[field_name(question.code, "rev")] = forms.IntegerField(
+                required=False, min_value=0, widget=forms.HiddenInput
             )
+            initial = kind(question).initial(question, values.get(question.code))
+            other = others.get(question.code, "")
+            if other and "other" in fields:
+                initial["other"] = other
+            for suffix, value in initial.items():
+                self.initial[field_name(question.code, suffix)] = value
             self.initial[field_name(question.code, "rev")] = revisions.get(
                 question.code, 0
             )
@@ -128,101 +136,22 @@ class SectionForm(forms.Form):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
 
-    def _add_fields(self, q: QuestionSpec, municipality_choices) -> None:
-        name = field_name(q.code)
-        choices = [(o.code, o.label) for o in q.options]
-        messages = {
-            "invalid_choice": INVALID_CHOICE,
-            "invalid_list": _("Ongeldig antwoord."),
-        }
-        if q.type == "single":
-            self.fields[name] = forms.ChoiceField(
-                choices=choices,
-                required=False,
-                widget=forms.RadioSelect,
-                error_messages=messages,
-            )
-        elif q.type == "multiple":
-            self.fields[name] = forms.MultipleChoiceField(
-                choices=choices,
-                required=False,
-                widget=forms.CheckboxSelectMultiple,
-                error_messages=messages,
-            )
-        elif q.type == "municipalities":
-            self.fields[name] = forms.MultipleChoiceField(
-                choices=list(municipality_choices),
-                required=False,
-                widget=forms.CheckboxSelectMultiple,
-                error_messages={
-                    "invalid_choice": _("‘%(value)s’ is geen bestaande gemeente.")
-                },
-            )
-        elif q.type == "matrix":
-            for row in q.rows:
-                self.fields[field_name(q.code, f"r-{row.code}")] = forms.ChoiceField(
-                    choices=choices,
-                    required=False,
-                    widget=forms.RadioSelect,
-                    error_messages=messages,
-                    label=row.label,
-                )
-        elif q.type == "text":
-            limit = int(q.settings.get("max_length", DEFAULT_MAX_LENGTH))
-            self.fields[name] = forms.CharField(
-                required=False,
-                max_length=limit,
-                strip=True,
-                widget=forms.Textarea(attrs={"rows": 4, "maxlength": limit}),
-                error_messages={
-                    "max_length": _(
-                        "Uw antwoord is te lang: hoogstens %(limit_value)d tekens "
-                        "(nu %(show_value)d)."
-                    )
-                },
-            )
-        elif q.type == "number":
-            number_messages = {
-                "invalid": _("Vul een getal in (alleen cijfers)."),
-                "min_value": _("Het getal moet minstens %(limit_value)s zijn."),
-                "max_value": _("Het getal mag hoogstens %(limit_value)s zijn."),
-            }
-            kind = (
-                forms.IntegerField
-                if q.settings.get("integer", True)
-                else forms.FloatField
-            )
-            self.fields[name] = kind(
-                required=False,
-                min_value=q.settings.get("min"),
-                max_value=q.settings.get("max"),
-                error_messages=number_messages,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-            )
-        if any(o.is_other for o in q.options) and q.type != "matrix":
-            self.fields[field_name(q.code, "other")] = forms.CharField(
-                required=False,
-                max_length=OTHER_MAX_LENGTH,
-                strip=True,
-                label=_("Specificeer"),
-                error_messages={
-                    "max_length": _(
-                        "Uw toelichting is te lang: hoogstens %(limit_value)d tekens."
-                    )
-                },
-            )
-        self.fields[field_name(q.code, "rev")] = forms.IntegerField(
-            required=False, min_value=0, widget=forms.HiddenInput
-        )
+    def _posted_suffixes(self, code: str) -> list[str]:
+        prefix = field_name(code)
+        return [
+            "" if key == prefix else key[len(prefix) + 1 :]
+            for key in self.data
+            if key == prefix or key.startswith(prefix + "-")
+        ]
 
-    def _set_initial(self, q: QuestionSpec, value: Any, other: str) -> None:
-        if q.type == "matrix":
-            for row, cell in (value or {}).items():
-                self.initial[field_name(q.code, f"r-{row}")] = cell
-        elif value is not None:
-            self.initial[field_name(q.code)] = value
-        if other:
-            self.initial[field_name(q.code, "other")] = other
+    def _cleaned_by_suffix(self, code: str) -> dict[str, Any]:
+        prefix = field_name(code)
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "" if name == prefix else name[len(prefix) + 1 :]: value
+            for name, value in data.items()
+            if name == prefix or name.startswith(prefix + "-")
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -245,28 +174,11 @@ class SectionForm(forms.Form):
                     ),
                 )
         for q in self.questions:
-            if q.type == "matrix":
-                prefix = field_name(q.code, "r-")
-                rows = {r.code for r in q.rows}
-                extra = [k[len(prefix) :] for k in self.data if k.startswith(prefix)]
-                if bad := [r for r in extra if r not in rows]:
-                    self.question_errors.setdefault(q.code, []).append(
-                        str(_("Onbekende rij: %(rows)s.")) % {"rows": ", ".join(bad)}
-                    )
-            if q.type == "multiple":
-                chosen = cleaned.get(field_name(q.code)) or []
-                exclusive = [o for o in q.options if o.exclusive and o.code in chosen]
-                if exclusive and len(chosen) > 1:
-                    self.add_error(
-                        field_name(q.code),
-                        str(
-                            _(
-                                "‘%(label)s’ kan niet samen met een ander antwoord "
-                                "gekozen worden."
-                            )
-                        )
-                        % {"label": exclusive[0].label},
-                    )
+            messages = kind(q).form_errors(
+                q, self._cleaned_by_suffix(q.code), self._posted_suffixes(q.code)
+            )
+            if messages:
+                self.question_errors.setdefault(q.code, []).extend(messages)
         return cleaned
 
     def errors_for(self, q: QuestionSpec) -> list[str]:
@@ -283,29 +195,17 @@ class SectionForm(forms.Form):
 
     def submitted(self) -> dict[str, Submitted]:
         """Contract-shaped answers of the questions whose fields validated."""
-        data = self.cleaned_data
         result = {}
         for q in self.questions:
             if self.errors_for(q):
                 continue
-            name = field_name(q.code)
-            if q.type == "municipalities" and name not in self.data:
-                continue  # answered from the besturen page, not posted here
-            if q.type == "matrix":
-                value = {
-                    row.code: data[field_name(q.code, f"r-{row.code}")]
-                    for row in q.rows
-                    if data.get(field_name(q.code, f"r-{row.code}"))
-                }
-            elif q.type in ("multiple", "municipalities"):
-                value = list(data.get(name) or [])
-            else:
-                value = data.get(name)
-                if value == "":
-                    value = None
+            cleaned = self._cleaned_by_suffix(q.code)
+            value = kind(q).from_form(q, cleaned, self._posted_suffixes(q.code))
+            if value is NOT_POSTED:
+                continue
             result[q.code] = Submitted(
                 value=value,
-                other_text=data.get(field_name(q.code, "other")) or "",
-                base_revision=data.get(field_name(q.code, "rev")) or 0,
+                other_text=cleaned.get("other") or "",
+                base_revision=cleaned.get("rev") or 0,
             )
         return result

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from municipalities.models import Municipality
 from responses.models import Answer, Campaign, Response, ResponseMunicipality
+from surveys.types import is_answered, kind
 
 
 @dataclass
@@ -26,7 +27,8 @@ class StoredAnswers:
 
 
 def is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+    """Not an answer (None, whitespace-only text, empty list or dict)."""
+    return not is_answered(value)
 
 
 def stored_answers(*, response: Response | None) -> StoredAnswers:
@@ -48,7 +50,15 @@ def stored_answers(*, response: Response | None) -> StoredAnswers:
 
 
 def current_municipalities() -> QuerySet[Municipality]:
-    return Municipality.objects.filter(valid_to__isnull=True).order_by("name")
+    return Municipality.objects.current().order_by("name")
+
+
+def municipality_names(codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    return dict(
+        Municipality.objects.filter(nis_code__in=codes).values_list("nis_code", "name")
+    )
 
 
 def covered_by_others(
@@ -85,40 +95,17 @@ def response_for_municipality(
     return row.response if row else None
 
 
-def display_value(question, value: Any, other_text: str = "") -> list[str]:
-    """Readable lines for one answer (review, conflict notice, confirmation)."""
-    if is_empty(value):
-        return []
-    labels = {option.code: option.label for option in question.options}
-    if question.type == "single":
-        label = labels.get(value, str(value))
-        return [f"{label}: {other_text}" if other_text else label]
-    if question.type in ("multiple", "municipalities"):
-        if question.type == "municipalities":
-            names = dict(
-                Municipality.objects.filter(nis_code__in=value).values_list(
-                    "nis_code", "name"
-                )
-            )
-            return [names.get(code, code) for code in value]
-        lines = []
-        for code in value:
-            option = next((o for o in question.options if o.code == code), None)
-            label = labels.get(code, str(code))
-            lines.append(
-                f"{label}: {other_text}"
-                if option and option.is_other and other_text
-                else label
-            )
-        return lines
-    if question.type == "matrix":
-        rows = {row.code: row.label for row in question.rows}
-        return [
-            f"{rows.get(row, row)}: {labels.get(cell, cell)}"
-            for row, cell in value.items()
-            if row in rows
-        ]
-    return [str(value)]
+def display_value(
+    question, value: Any, other_text: str = "", *, names: dict[str, str] | None = None
+) -> list[str]:
+    """Readable lines for one answer (review, conflict notice, confirmation).
+
+    `names` may carry the municipality names the caller already read.
+    """
+    kind_ = kind(question)
+    if names is None:
+        names = municipality_names(kind_.references(value))
+    return kind_.display(question, value, other_text, names=names)
 
 
 @dataclass
@@ -150,6 +137,13 @@ def review_sections(
     errors: dict[str, list[str]],
 ) -> list[ReviewSection]:
     """Every visible question grouped by section, with its answer or 'missing'."""
+    names = municipality_names(
+        {
+            code
+            for question in spec.questions
+            for code in kind(question).references(visible.get(question.code))
+        }
+    )
     sections = []
     for section in spec.sections:
         items = []
@@ -157,7 +151,9 @@ def review_sections(
             if question.code not in visible_codes:
                 continue
             value = visible.get(question.code)
-            lines = display_value(question, value, others.get(question.code, ""))
+            lines = display_value(
+                question, value, others.get(question.code, ""), names=names
+            )
             items.append(
                 ReviewItem(
                     code=question.code,
@@ -184,3 +180,11 @@ def section_titles(*, instrument) -> dict[str, str]:
 
 def section_intros(*, instrument) -> dict[str, str]:
     return dict(instrument.sections.values_list("code", "intro"))
+
+
+def help_texts(*, instrument, section: str) -> dict[str, str]:
+    return dict(
+        instrument.questions.filter(section__code=section).values_list(
+            "code", "help_text"
+        )
+    )

@@ -192,7 +192,7 @@ def start_response(
     wanted = {code for code in extra_nis_codes if code} if is_coordinator else set()
     known = {
         m.nis_code: m
-        for m in Municipality.objects.filter(nis_code__in=wanted, valid_to__isnull=True)
+        for m in Municipality.objects.current().filter(nis_code__in=wanted)
     }
     if unknown := sorted(wanted - set(known)):
         result.errors.append(

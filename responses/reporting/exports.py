@@ -4,14 +4,16 @@ The generator (`export_rows`) is the single source of truth for the streaming vi
 the admin actions, the `export_responses` command and the import round trip. It
 yields the header first, then one list of cells per row, in codebook order:
 
-* metadata columns (`META_COLUMNS[layout]`), then per question:
+* metadata columns (`META_COLUMNS[layout]`), then per question the columns its
+  type declares (surveys.types: `export_columns` / `export_cells`):
 * single -> ``CODE`` (option code, or label with ``labels=True``)
 * multiple -> ``CODE__<option>`` 0/1 per option
 * matrix -> ``CODE__<row>`` (scale code or label) per row
 * text / number -> ``CODE``; municipalities -> ``CODE`` as a ``;``-joined NIS list
 * an "other, specify" option adds ``CODE__other`` after the question's columns.
 
-Hidden questions and hidden matrix rows are blank (branching.visible_answers).
+Hidden questions and hidden matrix rows are blank (one branching evaluation per
+response, `Evaluation.visible_answers`).
 Every string cell is neutralised against formula injection (`neutralise`).
 """
 
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import IO, Any
 
 from django.utils import timezone
@@ -37,12 +38,11 @@ from responses.reporting.export_queries import (
 from responses.reporting.pseudonyms import pseudonymise_rows
 from surveys import branching
 from surveys.queries import instrument_spec
+from surveys.types import LIST_SEPARATOR, Column, kind
 
 LAYOUTS = ("response", "bestuur")
 FORMATS = ("csv", "xlsx")
 SOURCES = ("admin", "command", "view")
-LIST_SEPARATOR = ";"
-OTHER_SUFFIX = "other"
 BOM = "\ufeff"
 # Spreadsheet programs start a formula (or DDE call) with these characters.
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
@@ -91,32 +91,9 @@ def unneutralise(value: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    question: str  # question code
-    kind: str  # value | option | row | other
-    key: str = ""  # option or row code
-
-
 def answer_columns(spec) -> list[Column]:
     """The answer columns of an instrument, in codebook (instrument) order."""
-    columns: list[Column] = []
-    for q in spec.questions:
-        if q.type == "multiple":
-            columns += [
-                Column(f"{q.code}__{o.code}", q.code, "option", o.code)
-                for o in q.options
-            ]
-        elif q.type == "matrix":
-            columns += [
-                Column(f"{q.code}__{r.code}", q.code, "row", r.code) for r in q.rows
-            ]
-        else:
-            columns.append(Column(q.code, q.code, "value"))
-        if q.type in ("single", "multiple") and any(o.is_other for o in q.options):
-            columns.append(Column(f"{q.code}__{OTHER_SUFFIX}", q.code, "other"))
-    return columns
+    return [c for q in spec.questions for c in kind(q).export_columns(q)]
 
 
 def header(spec, layout: str = "response") -> list[str]:
@@ -135,55 +112,26 @@ def _local(dt):
 
 
 class _RowBuilder:
-    """Turns one response into answer cells; per-question lookups are precomputed."""
+    """Turns one response into answer cells, each question's by its type."""
 
     def __init__(self, spec, *, labels: bool):
         self.spec = spec
         self.labels = labels
-        self.questions = spec.questions
-        self.option_labels = {
-            q.code: {o.code: o.label for o in q.options} for q in spec.questions
-        }
-        self.other_codes = {
-            q.code: {o.code for o in q.options if o.is_other} for q in spec.questions
-        }
+        self.questions = [(q, kind(q)) for q in spec.questions]
 
-    def _option(self, question: str, code: str) -> str:
-        if self.labels:
-            return self.option_labels[question].get(code, code)
-        return code
-
-    def cells(self, answers: dict[str, Any], others: dict[str, str]) -> list:
-        visible = branching.visible_answers(self.spec, answers)
+    def cells(self, evaluation: branching.Evaluation, others: dict[str, str]) -> list:
+        """Cells of one response from its single branching evaluation."""
+        visible = evaluation.visible_answers
         out: list = []
-        for q in self.questions:
+        for q, qkind in self.questions:
             value = visible.get(q.code)
-            present = q.code in visible and value is not None
-            if q.type == "single":
-                out.append(self._option(q.code, value) if present else "")
-            elif q.type == "multiple":
-                chosen = set(value) if present else None
-                out += [
-                    "" if chosen is None else int(o.code in chosen) for o in q.options
-                ]
-            elif q.type == "matrix":
-                value = value if present else {}
-                out += [
-                    self._option(q.code, value[r.code]) if value.get(r.code) else ""
-                    for r in q.rows
-                ]
-            elif q.type == "municipalities":
-                out.append(LIST_SEPARATOR.join(map(str, value)) if present else "")
-            else:  # text, number
-                out.append(value if present and value != "" else "")
-            if self.other_codes[q.code] and q.type in ("single", "multiple"):
-                selected = {value} if q.type == "single" else set(value or ())
-                shown = present and selected & self.other_codes[q.code]
-                out.append(others.get(q.code, "") if shown else "")
+            out += qkind.export_cells(
+                q, value, others.get(q.code, ""), labels=self.labels
+            )
         return out
 
-    def completion(self, answers: dict[str, Any]) -> int:
-        answered, total = branching.progress(self.spec, answers)
+    def completion(self, evaluation: branching.Evaluation) -> int:
+        answered, total = evaluation.progress
         return round(100 * answered / total) if total else 100
 
 
@@ -281,8 +229,9 @@ def export_rows(
 
 
 def _rows_for(response, campaign, layout, filters, builder, answers, others):
-    cells = builder.cells(answers, others)
-    pct = builder.completion(answers)
+    evaluation = branching.evaluate(builder.spec, answers)  # once per response
+    cells = builder.cells(evaluation, others)
+    pct = builder.completion(evaluation)
     if layout == "response":
         yield _clean(_meta_response(response, campaign, pct) + cells)
         return

@@ -28,18 +28,18 @@ from responses.models import (
     ResponseMunicipality,
     ResponseStatus,
 )
-from responses.reporting.exports import (
-    LIST_SEPARATOR,
-    META_COLUMNS,
-    Column,
-    answer_columns,
-    unneutralise,
-)
+from responses.reporting.exports import META_COLUMNS, answer_columns, unneutralise
 from surveys import branching
 from surveys.models import Question
 from surveys.queries import instrument_spec
-
-OTHER_MAX_LENGTH = 1000
+from surveys.types import (
+    LIST_SEPARATOR,
+    OTHER_MAX_LENGTH,
+    CellError,
+    Column,
+    is_answered,
+    kind,
+)
 
 
 @dataclass(frozen=True)
@@ -181,8 +181,9 @@ class _Parser:
         q = self.spec.question(column.question)
         if _text(raw) == "":
             return
+        qkind = kind(q)
         # Open text keeps its own spacing; codes and numbers are compared stripped.
-        keep_spacing = column.kind == "other" or q.type == "text"
+        keep_spacing = column.kind == "other" or qkind.keeps_spacing
         text = unneutralise(
             raw if keep_spacing and isinstance(raw, str) else _text(raw)
         )
@@ -190,52 +191,30 @@ class _Parser:
             if len(text) > OTHER_MAX_LENGTH:
                 err(column.name, _too_long(len(text), OTHER_MAX_LENGTH))
             parsed.others[q.code] = text
-        elif column.kind == "option":
-            if text not in ("0", "1"):
-                err(column.name, _("verwacht 0 of 1, niet '%s'") % text)
-                return
-            chosen = parsed.answers.setdefault(q.code, [])
-            if text == "1":
-                chosen.append(column.key)
-        elif column.kind == "row":
-            code = _option_code(q, text)
-            if code is None:
-                err(column.name, _unknown_option(q, text))
-                return
-            parsed.answers.setdefault(q.code, {})[column.key] = code
-        elif q.type == "single":
-            code = _option_code(q, text)
-            if code is None:
-                err(column.name, _unknown_option(q, text))
-                return
-            parsed.answers[q.code] = code
-        elif q.type == "number":
-            try:
-                parsed.answers[q.code] = _number(raw)
-            except ValueError:
-                err(column.name, _("geen getal: '%s'") % text)
-        elif q.type == "municipalities":
-            codes = [n.strip() for n in text.split(LIST_SEPARATOR) if n.strip()]
-            for nis in codes:
-                if nis not in self.known_nis:
-                    err(column.name, _("onbekende NIS-code '%s'") % nis)
-            parsed.answers[q.code] = codes
-        else:  # text: its length limit is checked by branching.validate_value
-            parsed.answers[q.code] = text
+            return
+        try:
+            parsed.answers[q.code] = qkind.parse_cell(
+                q,
+                column,
+                text,
+                raw,
+                parsed.answers.get(q.code),
+                known_municipalities=self.known_nis,
+            )
+        except CellError as exc:
+            err(column.name, str(exc))
 
     def _check_values(self, parsed: ParsedResponse, err) -> None:
         """The instrument's value rules (min/max, exclusive options...) per question."""
         # All-zero option columns mean "not answered", as the export writes them.
         parsed.answers = {
-            code: value
-            for code, value in parsed.answers.items()
-            if branching.is_answered(value)
+            code: value for code, value in parsed.answers.items() if is_answered(value)
         }
         for code, value in parsed.answers.items():
             q = self.spec.question(code)
-            for message in dict.fromkeys(
-                branching.validate_value(q, value, parsed.others.get(code, ""))
-            ):
+            # An over-long "other" text was already reported on its own column.
+            other = parsed.others.get(code, "")[:OTHER_MAX_LENGTH]
+            for message in dict.fromkeys(branching.validate_value(q, value, other)):
                 err(_first_column(q), message)
         for code in parsed.others:
             if code not in parsed.answers:
@@ -243,27 +222,7 @@ class _Parser:
 
 
 def _first_column(q) -> str:
-    if q.type == "multiple" and q.options:
-        return f"{q.code}__{q.options[0].code}"
-    if q.type == "matrix" and q.rows:
-        return f"{q.code}__{q.rows[0].code}"
-    return q.code
-
-
-def _option_code(q, text: str) -> str | None:
-    """Accept the option code, or its label (an export made with --labels)."""
-    for option in q.options:
-        if text in (option.code, option.label):
-            return option.code
-    return None
-
-
-def _unknown_option(q, text: str) -> str:
-    allowed = ", ".join(o.code for o in q.options)
-    return _("onbekende optiecode '%(code)s' (toegelaten: %(allowed)s)") % {
-        "code": text,
-        "allowed": allowed,
-    }
+    return kind(q).export_columns(q)[0].name
 
 
 def _too_long(length: int, limit: int) -> str:
@@ -271,18 +230,6 @@ def _too_long(length: int, limit: int) -> str:
         "length": length,
         "limit": limit,
     }
-
-
-def _number(raw: Any) -> int | float:
-    if isinstance(raw, bool):
-        raise ValueError(raw)
-    if isinstance(raw, (int, float)):
-        return raw
-    text = str(raw).strip().replace(",", ".")  # Belgian decimal comma
-    value = float(text)
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(text)
-    return int(value) if value.is_integer() and "." not in text else value
 
 
 def _datetime(raw: Any) -> datetime | None:

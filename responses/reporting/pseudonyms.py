@@ -7,8 +7,7 @@ import hmac
 from collections.abc import Iterable, Iterator
 
 from responses.keys import purpose_key
-
-TEXT_TYPE = "text"
+from surveys.types import kind
 
 PSEUDONYM_PREFIX = "p-"
 IDENTIFYING_COLUMNS = ("respondent_name", "respondent_email", "name", "email")
@@ -42,7 +41,7 @@ def pseudonymise_rows(
     if header is None:
         return
     yield header
-    text_codes = {q.code for q in spec.questions if q.type == TEXT_TYPE}
+    text_codes = {q.code for q in spec.questions if kind(q).free_text}
     blank = {
         i
         for i, name in enumerate(header)

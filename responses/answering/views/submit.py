@@ -7,16 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from responses.answering.answers import (
-    missing_answers,
-    reopen_response,
-    submit_response,
-)
-from responses.answering.queries import (
-    review_sections,
-    section_titles,
-    stored_answers,
-)
+from responses.answering.answers import reopen_response, submit_response
+from responses.answering.pages import review_page
 from responses.answering.views.common import (
     base_context,
     questionnaire_gate,
@@ -24,47 +16,12 @@ from responses.answering.views.common import (
     with_invitation,
 )
 from responses.models import ResponseStatus
-from surveys import branching
-from surveys.queries import instrument_spec
 
 
-def _review_context(invitation, token, errors=None):
-    spec = instrument_spec(invitation.campaign.instrument)
-    stored = stored_answers(response=invitation.response)
-    visibility = branching.evaluate(spec, stored.values)
-    missing = (
-        missing_answers(response=invitation.response) if errors is None else errors
+def _review_context(invitation, token):
+    return base_context(invitation, token) | review_page(
+        invitation=invitation, token=token
     )
-    sections = review_sections(
-        spec=spec,
-        titles=section_titles(instrument=invitation.campaign.instrument),
-        visible=branching.visible_answers(spec, stored.values),
-        others=stored.others,
-        visible_codes=visibility.visible,
-        required_codes=visibility.required,
-        errors=missing,
-    )
-    done, total = branching.progress(spec, stored.values)
-    summary = [
-        {
-            "href": url_for("answer-section", token, section=s.code)
-            + f"#q-{item.code}",
-            "label": f"{item.number}. {item.text}",
-            "message": m,
-        }
-        for s in sections
-        for item in s.items
-        for m in item.errors
-    ]
-    return base_context(invitation, token) | {
-        "sections": sections,
-        "missing": missing,
-        "error_summary": summary,
-        "done": done,
-        "total": total,
-        "percent": round(100 * done / total) if total else 0,
-        "besturen": [m.municipality for m in invitation.response.represented.all()],
-    }
 
 
 @with_invitation

@@ -46,7 +46,7 @@ def _width(fraction: float | None) -> float:
 
 def chart_for(table) -> Chart | None:
     if isinstance(table, tables.FrequencyTable):
-        multiple = table.type == "multiple"
+        multiple = table.multiple
         return Chart(
             "bars",
             tuple(

@@ -11,24 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 
 from municipalities.models import Municipality
+from municipalities.queries import follow_successors
 from responses.models import Answer, Campaign, Response, ResponseMunicipality
 from surveys.branching import InstrumentSpec, visible_answers
 from surveys.queries import instrument_spec
 
 from .units import Bestuur, Record
-
-
-@dataclass(frozen=True)
-class _Validity:
-    valid_from: dt.date | None
-    valid_to: dt.date | None  # exclusive: the first day the municipality is gone
-
-    def covers(self, day: dt.date) -> bool:
-        starts = self.valid_from is None or self.valid_from <= day
-        return starts and (self.valid_to is None or day < self.valid_to)
 
 
 class Directory:
@@ -37,7 +27,6 @@ class Directory:
     def __init__(self, rows):
         self.by_id: dict[int, Bestuur] = {}
         self.successor: dict[int, int | None] = {}
-        self.validity: dict[int, _Validity] = {}
         for m in rows:
             cluster, province = m.cluster, m.province
             self.by_id[m.pk] = Bestuur(
@@ -53,23 +42,17 @@ class Directory:
                 population=m.population,
             )
             self.successor[m.pk] = m.successor_id
-            self.validity[m.pk] = _Validity(m.valid_from, m.valid_to)
 
     def current(self, pk: int) -> Bestuur:
-        """Follow successor links to today's municipality (Borsbeek -> Antwerpen).
-
-        Same rule as municipalities.queries.current_successor, resolved in memory so
-        mapping a whole wave costs no query per municipality; a cycle stops the walk.
-        """
-        seen = {pk}
-        while (nxt := self.successor.get(pk)) is not None and nxt not in seen:
-            seen.add(nxt)
-            pk = nxt
-        return self.by_id[pk]
+        """Follow successor links to today's municipality (Borsbeek -> Antwerpen),
+        in memory so mapping a whole wave costs no query per municipality; a cycle
+        raises (municipalities.queries.follow_successors)."""
+        return self.by_id[follow_successors(pk, self.successor.get)]
 
     def population(self, day: dt.date) -> list[Bestuur]:
         """The besturen that existed on `day` (300 in 2024, 285 from 2025)."""
-        return [b for pk, b in self.by_id.items() if self.validity[pk].covers(day)]
+        existing = set(Municipality.objects.on(day).values_list("pk", flat=True))
+        return [b for pk, b in self.by_id.items() if pk in existing]
 
 
 def load_directory() -> Directory:

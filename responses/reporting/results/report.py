@@ -140,7 +140,7 @@ def _question_result(
 ) -> QuestionResult:
     table = tables.question_table(question, wave.units)
     result = QuestionResult(question, table, charts.chart_for(table))
-    if question.type not in ("single", "multiple"):
+    if not tables.has_options_table(question):
         return result
     result.others = tables.other_answers(question, wave.units)
     if ctx["crosstabs"]:
@@ -164,7 +164,7 @@ def _question_result(
             old_question = previous.spec.question(question.code)
         except KeyError:
             old_question = None
-        if old_question is not None and old_question.type == question.type:
+        if old_question is not None and old_question.kind is question.kind:
             result.trend = trends.compare(
                 table,
                 tables.frequency(
@@ -175,7 +175,7 @@ def _question_result(
 
 
 def table_order(table: tables.FrequencyTable) -> str:
-    return tables.ORDER_COUNT if table.type == "multiple" else tables.ORDER_INSTRUMENT
+    return tables.ORDER_COUNT if table.multiple else tables.ORDER_INSTRUMENT
 
 
 def build_report(
@@ -211,7 +211,7 @@ def build_report(
     for question in wave.spec.questions:
         if codes is not None and question.code not in codes:
             continue
-        if question.type == "municipalities":
+        if not tables.is_counted(question):
             continue
         section = sections.setdefault(
             question.section, SectionResult(question.section, question.section)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from surveys.types import is_answered, kind
+
 ORDER_COUNT = "count"
 ORDER_INSTRUMENT = "instrument"
 
@@ -41,10 +43,6 @@ def percent_label(fraction: float | None) -> str:
 
 def ratio(count: int, total: int) -> float | None:
     return count / total if total else None
-
-
-def is_answered(value: Any) -> bool:
-    return value not in (None, "", [], {})
 
 
 @dataclass(frozen=True)
@@ -88,6 +86,11 @@ class FrequencyTable:
     n: int
     rows: tuple[FrequencyRow, ...]
     selections: int = 0
+
+    @property
+    def multiple(self) -> bool:
+        """Several answers per unit: shares of respondents, count order."""
+        return kind(self).multi_select
 
 
 @dataclass(frozen=True)
@@ -136,10 +139,6 @@ def _last_member(question, members: list[str]) -> str | None:
     return present[-1] if present else None
 
 
-def _chosen(question, value: Any) -> set[str]:
-    return set(value) if question.type == "multiple" else {value}
-
-
 def frequency(question, units: Sequence[Unit], *, order: str = "") -> FrequencyTable:
     """Single or multiple choice: option, count, % of answers (+ % of respondents).
 
@@ -149,7 +148,7 @@ def frequency(question, units: Sequence[Unit], *, order: str = "") -> FrequencyT
     an ordered scale (Ja ... / Neen, like Tabel 1, 5, 8, 10). Derived group lines
     follow their last option in instrument order and come last in count order.
     """
-    multiple = question.type == "multiple"
+    multiple = kind(question).multi_select
     order = order or (ORDER_COUNT if multiple else ORDER_INSTRUMENT)
     lines = report_lines(question)
     counts = dict.fromkeys((line.code for line in lines), 0)
@@ -159,7 +158,7 @@ def frequency(question, units: Sequence[Unit], *, order: str = "") -> FrequencyT
         if not is_answered(value):
             continue
         n += 1
-        chosen = _chosen(question, value)
+        chosen = kind(question).chosen(value)
         for line in lines:
             if chosen & line.members:
                 counts[line.code] += 1
@@ -359,17 +358,28 @@ def other_answers(question, units: Sequence[Unit]) -> tuple[str, ...]:
     )
 
 
+# How each results strategy counts; a question type names one (surveys.types).
+STRATEGIES: dict[str, Callable[[Any, Sequence[Unit]], Any]] = {
+    "frequency": frequency,
+    "matrix": matrix_table,
+    "number": number_summary,
+    "text": text_answers,
+}
+
+
 def question_table(question, units: Sequence[Unit]):
-    """The report table for any question type (None for the municipality picker)."""
-    if question.type in ("single", "multiple"):
-        return frequency(question, units)
-    if question.type == "matrix":
-        return matrix_table(question, units)
-    if question.type == "number":
-        return number_summary(question, units)
-    if question.type == "text":
-        return text_answers(question, units)
-    return None
+    """The report table for any question type (None when its type counts nothing)."""
+    strategy = STRATEGIES.get(kind(question).results)
+    return strategy(question, units) if strategy else None
+
+
+def has_options_table(question) -> bool:
+    """Frequency-counted: gets cross-tabs, "other" texts and trends."""
+    return kind(question).results == "frequency"
+
+
+def is_counted(question) -> bool:
+    return kind(question).results in STRATEGIES
 
 
 # --- cross-tabs -------------------------------------------------------------------
@@ -433,7 +443,7 @@ def crosstab(
         group = group_of(unit)
         if group in n_by_group:
             n_by_group[group] += 1
-        chosen = _chosen(question, value)
+        chosen = kind(question).chosen(value)
         for line in lines:
             if not chosen & line.members:
                 continue

@@ -99,7 +99,7 @@ def _question_sheet(sheet: _Sheet, result, unit_label: str) -> None:
     sheet.line(f"{q.number}. {q.text}", bold=True)
     sheet.line(f"Eenheid: {unit_label}")
     if isinstance(table, tables.FrequencyTable):
-        multiple = table.type == "multiple"
+        multiple = table.multiple
         header = ["Antwoord", "Aantal", "% van de antwoorden"] + (
             ["%"] if multiple else []
         )

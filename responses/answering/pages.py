@@ -1,0 +1,300 @@
+"""What the section page and the htmx autosave render, built in one place.
+
+The respondent views only parse the request and pick a response; this module
+loads the section's state once (spec, stored answers, one branching evaluation)
+and turns it into the template's blocks, error summary, step list, progress and
+the htmx trigger data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from responses.answering.answers import Conflict, SaveResult
+from responses.answering.forms import SectionForm, field_name
+from responses.answering.queries import (
+    StoredAnswers,
+    current_municipalities,
+    display_value,
+    help_texts,
+    municipality_names,
+    review_sections,
+    section_intros,
+    section_titles,
+    stored_answers,
+)
+from responses.models import Invitation
+from surveys import branching
+from surveys.branching import InstrumentSpec, QuestionSpec
+from surveys.queries import instrument_spec
+from surveys.types import kind
+
+
+class UnknownSection(LookupError):
+    """The URL names a section the instrument does not have."""
+
+
+@dataclass(frozen=True)
+class SectionState:
+    """One section of one response as this request found it."""
+
+    invitation: Invitation
+    spec: InstrumentSpec
+    section: str
+    stored: StoredAnswers
+    # Set after a save; otherwise evaluated on first use (a POST never needs the
+    # state from before its save, so it evaluates only once).
+    known_evaluation: branching.Evaluation | None = None
+
+    @cached_property
+    def evaluation(self) -> branching.Evaluation:
+        if self.known_evaluation is not None:
+            return self.known_evaluation
+        return branching.evaluate(self.spec, self.stored.values)
+
+    @property
+    def questions(self) -> tuple[QuestionSpec, ...]:
+        return self.spec.in_section(self.section)
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(q.code for q in self.questions)
+
+    @property
+    def has_visible(self) -> bool:
+        return bool(self.codes & self.evaluation.visible)
+
+    def after(self, result: SaveResult) -> SectionState:
+        """The state after a save, reusing the save's evaluation."""
+        assert result.stored is not None and result.evaluation is not None
+        return replace(self, stored=result.stored, known_evaluation=result.evaluation)
+
+    def form(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> SectionForm:
+        """The section form (or, with `questions=`, the form of one question)."""
+        options = {
+            "questions": self.questions,
+            "known_codes": self.codes,
+            "revisions": self.stored.revisions,
+            "values": self.stored.values,
+            "others": self.stored.others,
+            "municipality_choices": self._municipality_choices(),
+        } | kwargs
+        return (
+            SectionForm(data, **options) if data is not None else SectionForm(**options)
+        )
+
+    def _municipality_choices(self) -> list[tuple[str, str]]:
+        if not any(kind(q).mirrors_besturen for q in self.questions):
+            return []
+        return [(m.nis_code, m.name) for m in current_municipalities()]
+
+
+def section_state(*, invitation: Invitation, section: str) -> SectionState:
+    """Load a section of the invitation's response; raises UnknownSection."""
+    spec = instrument_spec(invitation.campaign.instrument)
+    if section not in spec.sections:
+        raise UnknownSection(section)
+    return SectionState(
+        invitation=invitation,
+        spec=spec,
+        section=section,
+        stored=stored_answers(response=invitation.response),
+    )
+
+
+def _progress(evaluation: branching.Evaluation) -> dict[str, int]:
+    done, total = evaluation.progress
+    return {"done": done, "total": total, "percent": evaluation.percent}
+
+
+def _conflict_fields(question: QuestionSpec, conflict: Conflict | None) -> dict:
+    if conflict is None:
+        return {"conflict": None, "their_lines": []}
+    return {
+        "conflict": conflict,
+        "their_lines": display_value(
+            question, conflict.their_value, conflict.their_other_text
+        ),
+        "revision": conflict.their_revision,
+    }
+
+
+def _blocks(state: SectionState, form: SectionForm, conflicts, errors) -> list[dict]:
+    evaluation = state.evaluation
+    helps = help_texts(
+        instrument=state.invitation.campaign.instrument, section=state.section
+    )
+    values = state.stored.values
+    names = municipality_names(
+        {c for q in state.questions for c in kind(q).references(values.get(q.code))}
+    )
+    blocks = []
+    for question in state.questions:
+        code = question.code
+        rows = evaluation.visible_rows(code)
+
+        def bound(suffix: str, code: str = code) -> Any:
+            name = field_name(code, suffix)
+            return form[name] if name in form.fields else None
+
+        block = {
+            "q": question,
+            "kind": kind(question),
+            "hidden": code not in evaluation.visible,
+            "rows": rows,
+            "required": question.required,
+            "errors": (form.errors_for(question) if form.is_bound else [])
+            + errors.get(code, []),
+            "revision": state.stored.revisions.get(code, 0),
+            "help_text": helps.get(code, ""),
+            "stored_lines": display_value(
+                question,
+                values.get(code),
+                state.stored.others.get(code, ""),
+                names=names,
+            ),
+            **kind(question).widgets(question, bound, rows),
+        }
+        block |= _conflict_fields(question, conflicts.get(code))
+        blocks.append(block)
+    return blocks
+
+
+def _error_summary(blocks: list[dict], form: SectionForm) -> list[dict]:
+    summary = []
+    for b in blocks:
+        label = f"{b['q'].number}. {b['q'].text}"
+        summary += [
+            {"anchor": f"q-{b['q'].code}", "label": label, "message": m}
+            for m in b["errors"]
+        ]
+    for b in blocks:
+        if b["conflict"]:
+            summary.append(
+                {
+                    "anchor": f"q-{b['q'].code}",
+                    "label": f"{b['q'].number}. {b['q'].text}",
+                    "message": _("Deze vraag werd intussen gewijzigd door %s.")
+                    % b["conflict"].by_name,
+                }
+            )
+    if form.is_bound and form.non_field_errors():
+        summary += [
+            {"anchor": "main", "label": "", "message": m}
+            for m in form.non_field_errors()
+        ]
+    return summary
+
+
+def section_page(
+    *,
+    state: SectionState,
+    form: SectionForm,
+    conflicts: Mapping[str, Conflict] | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """The section template's data: blocks, error summary, steps, progress, nav."""
+    instrument = state.invitation.campaign.instrument
+    evaluation = state.evaluation
+    titles = section_titles(instrument=instrument)
+    blocks = _blocks(state, form, conflicts or {}, errors or {})
+    shown = list(evaluation.shown_sections)
+    section = state.section
+    return {
+        "spec": state.spec,
+        "section": section,
+        "section_title": titles.get(section, section),
+        "section_intro": section_intros(instrument=instrument).get(section, ""),
+        "blocks": blocks,
+        "form": form,
+        "steps": [
+            {"code": s, "title": titles.get(s, s), "current": s == section}
+            for s in shown
+        ],
+        "step_number": shown.index(section) + 1 if section in shown else 0,
+        "previous": evaluation.previous_section(section),
+        "next": evaluation.next_section(section),
+        "error_summary": _error_summary(blocks, form),
+        **_progress(evaluation),
+    }
+
+
+def autosave_page(
+    *,
+    state: SectionState,
+    question: QuestionSpec,
+    errors: list[str],
+    conflict: Conflict | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(template data, HX-Trigger data) of one autosaved question."""
+    evaluation = state.evaluation
+    code = question.code
+    block = {
+        "q": question,
+        "errors": errors,
+        "revision": state.stored.revisions.get(code, 0),
+    } | _conflict_fields(question, conflict)
+    trigger = {
+        "surveyVisibility": {
+            "visible": sorted(c for c in state.codes if c in evaluation.visible),
+            "rows": {
+                c: list(r) for c, r in evaluation.rows.items() if c in state.codes
+            },
+            "invalid": bool(errors or conflict),
+            "question": code,
+        }
+    }
+    return {"b": block, "section": state.section, **_progress(evaluation)}, trigger
+
+
+def appeared_questions(before: SectionState, after: SectionState) -> list[str]:
+    """Questions of this page that a save made visible (sorted codes)."""
+    new = after.evaluation.visible - before.evaluation.visible
+    return sorted(new & before.codes)
+
+
+def review_page(*, invitation: Invitation, token: str) -> dict[str, Any]:
+    """The review page's data: every visible answer per section, what blocks
+    submitting (with links to the questions) and progress; one evaluation."""
+    response = invitation.response
+    instrument = invitation.campaign.instrument
+    spec = instrument_spec(instrument)
+    stored = stored_answers(response=response)
+    evaluation = branching.evaluate(spec, stored.values)
+    missing = evaluation.validate(stored.others)
+    sections = review_sections(
+        spec=spec,
+        titles=section_titles(instrument=instrument),
+        visible=evaluation.visible_answers,
+        others=stored.others,
+        visible_codes=evaluation.visible,
+        required_codes=evaluation.required,
+        errors=missing,
+    )
+    summary = [
+        {
+            "href": reverse(
+                "responses:answer-section",
+                kwargs={"token": token, "section": s.code},
+            )
+            + f"#q-{item.code}",
+            "label": f"{item.number}. {item.text}",
+            "message": m,
+        }
+        for s in sections
+        for item in s.items
+        for m in item.errors
+    ]
+    return {
+        "sections": sections,
+        "missing": missing,
+        "error_summary": summary,
+        "besturen": [m.municipality for m in response.represented.all()],
+        **_progress(evaluation),
+    }
