@@ -58,7 +58,7 @@ class ClusterSource(models.TextChoices):
     IMPORT = "import", "Manueel (import)"
 
 
-class MunicipalityQuerySet(models.QuerySet):
+class MunicipalityQuerySet(models.QuerySet["Municipality"]):
     """The one home of "which municipalities exist" (today or on a date)."""
 
     def current(self) -> MunicipalityQuerySet:

@@ -3,24 +3,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
-from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
 from surveys.models import Instrument, MatrixRow, Option, Question, Section
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
     can_delete = False
     show_change_link = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -43,7 +45,7 @@ class MatrixRowInline(ReadOnlyInline):
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(admin.ModelAdmin):
+class InstrumentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = (
         "title",
         "code",
@@ -69,22 +71,25 @@ class InstrumentAdmin(admin.ModelAdmin):
     inlines = (SectionInline,)
     actions = ("download_codebook_csv", "download_codebook_json")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: Instrument | None = None
+    ) -> bool:
         # Users with view permission get Django's read-only change page.
         return False
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_questions=Count("questions"))
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Instrument]:
+        queryset: QuerySet[Instrument] = super().get_queryset(request)
+        return queryset.annotate(n_questions=Count("questions"))
 
     @admin.display(description="vragen", ordering="n_questions")
-    def question_count(self, obj):
+    def question_count(self, obj: Instrument) -> int | None:
         return getattr(obj, "n_questions", None)
 
     @admin.display(description="Codeboek downloaden")
-    def codebook(self, obj):
+    def codebook(self, obj: Instrument) -> str:
         if obj.pk is None:
             return "-"
         return format_html(
@@ -97,7 +102,9 @@ class InstrumentAdmin(admin.ModelAdmin):
             reverse("surveys:download-codebook", args=[obj.pk, "json"]),
         )
 
-    def _download(self, request, queryset, fmt):
+    def _download(
+        self, request: HttpRequest, queryset: QuerySet[Instrument], fmt: str
+    ) -> HttpResponseRedirect | None:
         if queryset.count() != 1:
             self.message_user(request, "Kies precies één vragenlijst.", level="warning")
             return None
@@ -105,16 +112,20 @@ class InstrumentAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(url)
 
     @admin.action(description="Codeboek downloaden (CSV)")
-    def download_codebook_csv(self, request, queryset):
+    def download_codebook_csv(
+        self, request: HttpRequest, queryset: QuerySet[Instrument]
+    ) -> HttpResponseRedirect | None:
         return self._download(request, queryset, "csv")
 
     @admin.action(description="Codeboek downloaden (JSON)")
-    def download_codebook_json(self, request, queryset):
+    def download_codebook_json(
+        self, request: HttpRequest, queryset: QuerySet[Instrument]
+    ) -> HttpResponseRedirect | None:
         return self._download(request, queryset, "json")
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("number", "code", "instrument", "section", "type", "required")
     list_display_links = ("code",)
     list_filter = ("instrument", "section__title", "type", "required", "reconstructed")
@@ -138,12 +149,16 @@ class QuestionAdmin(admin.ModelAdmin):
     )
     inlines = (OptionInline, MatrixRowInline)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Question | None = None
+    ) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: Question | None = None
+    ) -> bool:
         # Users with view permission get Django's read-only change page.
         return False

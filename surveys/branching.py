@@ -40,7 +40,7 @@ class OptionSpec:
 class RowSpec:
     code: str
     label: str
-    condition: dict | None = None
+    condition: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class QuestionSpec:
     type: str  # a code registered in surveys.types
     text: str
     required: bool
-    condition: dict | None
+    condition: dict[str, Any] | None
     options: tuple[OptionSpec, ...] = ()  # for matrix: the scale columns
     rows: tuple[RowSpec, ...] = ()  # matrix rows
     settings: Mapping[str, Any] = field(default_factory=dict)

@@ -77,7 +77,7 @@ def codebook_entries(instrument: Instrument) -> list[dict[str, Any]]:
     ]
 
 
-def _flat_options(options: list[dict]) -> str:
+def _flat_options(options: list[dict[str, Any]]) -> str:
     parts = []
     for o in options:
         flags = [f for f in ("exclusive", "other") if o[f]]
@@ -86,7 +86,7 @@ def _flat_options(options: list[dict]) -> str:
     return " | ".join(parts)
 
 
-def _flat_rows(rows: list[dict]) -> str:
+def _flat_rows(rows: list[dict[str, Any]]) -> str:
     parts = []
     for r in rows:
         when = f" [als {r['condition']}]" if r["condition"] else ""

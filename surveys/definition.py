@@ -40,7 +40,7 @@ class Definition:
     sha256: str
 
     @property
-    def questions(self) -> list[tuple[dict, dict]]:
+    def questions(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(section, question) pairs in instrument order."""
         return [(s, q) for s in self.data["sections"] for q in s["questions"]]
 

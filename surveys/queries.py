@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from surveys.branching import InstrumentSpec, OptionSpec, QuestionSpec, RowSpec
 from surveys.models import Instrument, MatrixRow, Option, Question, Section
@@ -13,7 +13,7 @@ from surveys.models import Instrument, MatrixRow, Option, Question, Section
 # a replaced instrument gets a new hash and therefore a fresh entry. created_at joins
 # the key because SQLite reuses primary keys after a rolled-back test transaction.
 # Rows not loaded from a file (no hash) are never cached: they may still change.
-_SPEC_CACHE: dict[tuple, InstrumentSpec] = {}
+_SPEC_CACHE: dict[tuple[object, ...], InstrumentSpec] = {}
 _SPEC_LOCK = threading.Lock()
 _SPEC_CACHE_MAX = 32
 
@@ -85,7 +85,7 @@ def instrument_by_code(code: str, version: str) -> Instrument:
     return Instrument.objects.get(code=code, version=version)
 
 
-def questions_for_admin(instrument: Instrument):
+def questions_for_admin(instrument: Instrument) -> QuerySet[Question]:
     return (
         Question.objects.filter(instrument=instrument)
         .select_related("section")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, ProtectedError
@@ -44,7 +45,9 @@ def load_instrument(*, path: str | Path, replace: bool = False) -> Instrument:
     return instrument
 
 
-def _refuse_change(instrument: Instrument, definition: Definition, *, replace: bool):
+def _refuse_change(
+    instrument: Instrument, definition: Definition, *, replace: bool
+) -> None:
     label = f"vragenlijst {instrument.code} versie {instrument.version}"
     if instrument.locked_at is not None:
         raise InstrumentError(
@@ -84,7 +87,9 @@ def _write(instrument: Instrument, definition: Definition) -> None:
     stale.delete()
 
 
-def _write_sections(instrument: Instrument, items: list[dict]) -> dict[str, Section]:
+def _write_sections(
+    instrument: Instrument, items: list[dict[str, Any]]
+) -> dict[str, Section]:
     Section.objects.filter(instrument=instrument).update(
         order=F("order") + _ORDER_SHIFT
     )
@@ -102,7 +107,11 @@ def _write_sections(instrument: Instrument, items: list[dict]) -> dict[str, Sect
 
 
 def _write_questions(
-    instrument: Instrument, definition: Definition, sections: dict, *, source: str
+    instrument: Instrument,
+    definition: Definition,
+    sections: dict[str, Section],
+    *,
+    source: str,
 ) -> dict[str, Question]:
     Question.objects.filter(instrument=instrument).update(
         order=F("order") + _ORDER_SHIFT

@@ -7,9 +7,12 @@ the question code when there is one, so an author can fix a file in one pass.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from surveys import types
+
+Item = dict[str, Any]  # one mapping of the parsed YAML
 
 QUESTION_CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
 CHOICE_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,59}$")
@@ -39,7 +42,7 @@ class _Checker:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
-        self.seen: dict[str, dict] = {}  # question code -> question, in file order
+        self.seen: dict[str, Item] = {}  # question code -> question, in file order
         self.all_codes: set[str] = set()  # to tell a forward reference from a typo
 
     def add(self, where: str, message: str) -> None:
@@ -78,7 +81,9 @@ class _Checker:
             self._section(index, section, section_codes, numbers)
         return self.problems
 
-    def _keys(self, where: str, item: dict, allowed: set, required: set) -> None:
+    def _keys(
+        self, where: str, item: Item, allowed: set[str], required: set[str]
+    ) -> None:
         for key in sorted(set(item) - allowed, key=str):
             self.add(where, f"onbekende sleutel '{key}'")
         for key in sorted(required - set(item)):
@@ -95,7 +100,9 @@ class _Checker:
                     f"definitions[{i}]", "verwacht precies 'term' en 'text' (tekst)"
                 )
 
-    def _section(self, index: int, section: Any, codes: set, numbers: dict) -> None:
+    def _section(
+        self, index: int, section: Any, codes: set[str], numbers: dict[int, Any]
+    ) -> None:
         where = f"sectie #{index}"
         if not isinstance(section, dict):
             self.add(where, "verwacht een mapping")
@@ -109,7 +116,7 @@ class _Checker:
                 )
             if code in codes:
                 self.add(where, "dubbele sectiecode")
-            codes.add(code)
+            codes.add(str(code))
         self._keys(where, section, SECTION_KEYS, {"code", "title", "questions"})
         if "title" in section and not _is_text(section["title"]):
             self.add(where, "'title' moet tekst zijn")
@@ -123,7 +130,7 @@ class _Checker:
         for position, question in enumerate(questions, 1):
             self._question(f"{where}, vraag #{position}", question, numbers)
 
-    def _question(self, fallback: str, q: Any, numbers: dict) -> None:
+    def _question(self, fallback: str, q: Any, numbers: dict[int, Any]) -> None:
         if not isinstance(q, dict):
             self.add(fallback, "verwacht een mapping")
             return
@@ -173,7 +180,9 @@ class _Checker:
         if isinstance(code, str) and code and code not in self.seen:
             self.seen[code] = q
 
-    def _coded_entries(self, where: str, entries: list, *, noun: str, keys):
+    def _coded_entries(
+        self, where: str, entries: list[Any], *, noun: str, keys: set[str]
+    ) -> Iterator[tuple[str, Item]]:
         """Yield (label, entry) for each mapping after the checks options and rows
         share: allowed keys, a unique snake_case code, a text label."""
         codes: set[str] = set()
@@ -190,12 +199,12 @@ class _Checker:
                 self.add(where, f"{label}: ongeldige code (snake_case)")
             elif code in codes:
                 self.add(where, f"dubbele {noun}code '{code}'")
-            codes.add(code)
+            codes.add(str(code))
             if "label" in entry and not _is_text(entry["label"]):
                 self.add(where, f"{label}: 'label' moet tekst zijn")
             yield label, entry
 
-    def _options(self, where: str, qtype: str, q: dict) -> None:
+    def _options(self, where: str, qtype: str, q: Item) -> None:
         options = q.get("options")
         kind = types.get_type(qtype)
         if not kind.has_options:
@@ -223,7 +232,7 @@ class _Checker:
         if others > 1:
             self.add(where, "meer dan één 'other'-optie")
 
-    def _rows(self, where: str, qtype: str, q: dict, own: Any) -> None:
+    def _rows(self, where: str, qtype: str, q: Item, own: Any) -> None:
         rows = q.get("rows")
         if not types.get_type(qtype).has_rows:
             if rows:
@@ -247,10 +256,14 @@ class _Checker:
             elif not allowed[key][1](value):
                 self.add(where, f"instelling '{key}' moet {allowed[key][0]} zijn")
         low, high = settings.get("min"), settings.get("max")
-        if type(low) in (int, float) and type(high) in (int, float) and low > high:
+        if (
+            isinstance(low, int | float)
+            and isinstance(high, int | float)
+            and low > high
+        ):
             self.add(where, "instelling 'min' is groter dan 'max'")
 
-    def _result_settings(self, where: str, q: dict) -> None:
+    def _result_settings(self, where: str, q: Item) -> None:
         settings = q.get("settings")
         if not isinstance(settings, dict):
             return
@@ -304,7 +317,7 @@ class _Checker:
             return
         self._leaf(where, cond, own=own)
 
-    def _leaf(self, where: str, cond: dict, *, own: Any) -> None:
+    def _leaf(self, where: str, cond: Item, *, own: Any) -> None:
         ref = cond.get("q")
         if not isinstance(ref, str):
             self.add(where, f"voorwaarde {cond!r} mist 'q' (de vraagcode)")
@@ -341,7 +354,7 @@ class _Checker:
             return
         self._operator(where, cond, target)
 
-    def _operator(self, where: str, cond: dict, target: dict) -> None:
+    def _operator(self, where: str, cond: Item, target: Item) -> None:
         ref, ttype = cond["q"], target.get("type")
         kind = types.get_type(ttype) if ttype in types.type_codes() else None
         operators = kind.condition_operators if kind else frozenset()
@@ -388,7 +401,7 @@ class _Checker:
             )
             return
         if kind is not None and (
-            problem := kind.condition_values_problem(values, options)
+            problem := kind.condition_values_problem(values, {str(o) for o in options})
         ):
             self.add(where, f"voorwaarde op {ref}: {problem}")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -23,7 +23,7 @@ CONTENT_TYPES = {
 
 @require_GET
 @staff_member_required
-def download_codebook(request, pk: int, fmt: str):
+def download_codebook(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in CONTENT_TYPES:
         raise Http404("Onbekend formaat")
     instrument = get_object_or_404(Instrument, pk=pk)
@@ -40,7 +40,7 @@ def download_codebook(request, pk: int, fmt: str):
 
 @require_GET
 @staff_member_required
-def instrument_detail(request, pk: int):
+def instrument_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Read-only overview of an instrument for staff: questions, options, conditions."""
     instrument = get_object_or_404(Instrument, pk=pk)
     context = {"instrument": instrument, "entries": codebook_entries(instrument)}

@@ -16,7 +16,6 @@ from surveys.types.base import (
     Column,
     QuestionLike,
     QuestionType,
-    SettingRule,
     is_answered,
     option_label,
     other_label,
@@ -43,7 +42,9 @@ def option_code(question: QuestionLike, text: str) -> str:
     )
 
 
-def too_many(question: QuestionLike, value: Sequence[Any], nouns: tuple[str, str]):
+def too_many(
+    question: QuestionLike, value: Sequence[Any], nouns: tuple[str, str]
+) -> list[str]:
     limit = question.settings.get("max_choices")
     if limit and len(value) > int(limit):
         noun = nouns[0] if int(limit) == 1 else nouns[1]
@@ -172,7 +173,7 @@ class _Choice(QuestionType):
 class SingleChoice(_Choice):
     code = "single"
     label = "Eén antwoord"
-    settings: Mapping[str, SettingRule] = {
+    settings = {
         "layout": ("'radio' of 'select'", lambda v: v in ("radio", "select")),
         "results_groups": LIST,
     }
@@ -238,7 +239,7 @@ class SingleChoice(_Choice):
 class MultipleChoice(_Choice):
     code = "multiple"
     label = "Meerdere antwoorden"
-    settings: Mapping[str, SettingRule] = {
+    settings = {
         "max_choices": POSITIVE_INT,
         "results_groups": LIST,
     }

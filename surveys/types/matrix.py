@@ -13,7 +13,6 @@ from surveys.types.base import (
     Column,
     QuestionLike,
     QuestionType,
-    SettingRule,
     is_answered,
     option_label,
 )
@@ -23,7 +22,7 @@ from surveys.types.choice import CHOICE_MESSAGES, option_code
 class Matrix(QuestionType):
     code = "matrix"
     label = "Matrix (rijen × schaal)"
-    settings: Mapping[str, SettingRule] = {"results_exclude": LIST}
+    settings = {"results_exclude": LIST}
     has_options = True
     has_rows = True
     condition_operators = frozenset({"answered", "in", "row"})

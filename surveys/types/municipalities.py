@@ -17,7 +17,6 @@ from surveys.types.base import (
     Column,
     QuestionLike,
     QuestionType,
-    SettingRule,
     is_answered,
 )
 from surveys.types.choice import too_many
@@ -28,7 +27,7 @@ NIS_RE = re.compile(r"^\d{5}$")
 class Municipalities(QuestionType):
     code = "municipalities"
     label = "Gemeentekiezer"
-    settings: Mapping[str, SettingRule] = {"max_choices": POSITIVE_INT}
+    settings = {"max_choices": POSITIVE_INT}
     condition_operators = frozenset({"answered", "in"})
     template = "responses/questions/municipalities.html"
     mirrors_besturen = True

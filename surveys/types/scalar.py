@@ -19,7 +19,6 @@ from surveys.types.base import (
     Column,
     QuestionLike,
     QuestionType,
-    SettingRule,
     is_answered,
 )
 
@@ -27,7 +26,7 @@ from surveys.types.base import (
 class Text(QuestionType):
     code = "text"
     label = "Open tekst"
-    settings: Mapping[str, SettingRule] = {
+    settings = {
         "max_length": POSITIVE_INT,
         "multiline": BOOL,
     }
@@ -117,7 +116,7 @@ def parse_number(raw: Any) -> int | float:
 class Number(QuestionType):
     code = "number"
     label = "Getal"
-    settings: Mapping[str, SettingRule] = {
+    settings = {
         "min": NUMBER,
         "max": NUMBER,
         "integer": BOOL,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from surveys.codebook import codebook_csv, codebook_json
 from surveys.models import Instrument
@@ -13,7 +14,7 @@ from surveys.models import Instrument
 class Command(BaseCommand):
     help = "Exporteer het codeboek van een vragenlijst als CSV of JSON."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("code")
         parser.add_argument("version")
         parser.add_argument("--format", choices=["csv", "json"], default="csv")
@@ -22,7 +23,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("-o", "--output", help="bestand (standaard: stdout)")
 
-    def handle(self, *args, code, version, format, delimiter, output, **options):
+    def handle(
+        self,
+        *args: Any,
+        code: str,
+        version: str,
+        format: str,  # noqa: A002 - the --format option
+        delimiter: str,
+        output: str | None,
+        **options: Any,
+    ) -> None:
         try:
             instrument = Instrument.objects.get(code=code, version=version)
         except Instrument.DoesNotExist as exc:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from surveys.services import InstrumentError, load_instrument
 
@@ -10,7 +12,7 @@ from surveys.services import InstrumentError, load_instrument
 class Command(BaseCommand):
     help = "Valideer een vragenlijst (YAML) en laad ze in de databank."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "path", help="pad naar surveys/instruments/<code>-<versie>.yaml"
         )
@@ -20,7 +22,7 @@ class Command(BaseCommand):
             help="vervang een bestaande, niet-vergrendelde versie met andere inhoud",
         )
 
-    def handle(self, *args, path: str, replace: bool, **options):
+    def handle(self, *args: Any, path: str, replace: bool, **options: Any) -> None:
         try:
             instrument = load_instrument(path=path, replace=replace)
         except InstrumentError as exc:
