@@ -8,6 +8,7 @@ import json
 import pytest
 from django.core.cache import cache
 
+from responses.answering.answers import Submitted, save_answers
 from responses.answering.pages import section_page, section_state
 from responses.models import Answer
 from responses.reporting.exports import export_rows
@@ -137,3 +138,16 @@ def test_section_page_returns_blocks_summary_steps_and_progress():
         }
     ]
     assert (page["done"], page["total"]) == (0, len(state.evaluation.visible))
+
+
+def test_save_answers_whitespace_only_text_is_not_stored_as_an_answer():
+    mayor, _ = make_started_response()
+
+    result = save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={"pol_toelichting": Submitted("  \n\t ")},
+    )
+
+    assert result.saved == [] and result.errors == {}
+    assert not Answer.objects.filter(response=mayor.response).exists()
