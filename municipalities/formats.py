@@ -20,6 +20,7 @@ from openpyxl import Workbook
 
 from municipalities.resources import read_dataset
 from responses.reporting.sanitise import csv_row, xlsx_cell
+from responses.reporting.uploads import UploadError
 
 
 class SafeCSV(base_formats.CSV):
@@ -75,3 +76,11 @@ class SafeFormatsMixin:
     import_form_class = BoundedImportForm
     import_formats = [SafeCSV, SafeXLSX]
     export_formats = [SafeCSV, SafeXLSX]
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # django-import-export names only the exception type; a refused file's
+        # message says what is wrong and which limit applies.
+        if isinstance(e, UploadError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
