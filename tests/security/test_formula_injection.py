@@ -97,3 +97,34 @@ def test_export_command_csv_and_xlsx_neutralise_formulas(campaign, tmp_path):
 
     _assert_neutralised(_csv_rows((tmp_path / "out.csv").read_bytes()))
     _assert_neutralised(_xlsx_rows(tmp_path / "out.xlsx"), xml=True)
+
+
+@pytest.mark.parametrize(("fmt", "index"), [("csv", "0"), ("xlsx", "1")])
+def test_admin_contact_export_uses_the_one_sanitiser(admin_client, fmt, index):
+    from municipalities.models import Contact
+    from municipalities.resources import ContactResource
+
+    Contact.objects.create(
+        municipality=make_municipality(nis_code="44084"),
+        role="mayor",
+        name='=HYPERLINK("http://evil.test")',
+        function="\u200b+cmd",
+        email="evil@example.test",
+    )
+    fields = ContactResource().get_export_order()
+    data = {"format": index, "resource": "0"}
+    data |= {f"contactresource_{name}": "on" for name in fields}
+
+    response = admin_client.post(reverse("admin:municipalities_contact_export"), data)
+
+    if fmt == "csv":
+        text = response.content.decode("utf-8-sig")
+        row = dict(zip(*csv.reader(io.StringIO(text, newline="")), strict=True))
+        assert row["name"] == '\'=HYPERLINK("http://evil.test")'
+        assert row["function"] == "'\u200b+cmd"
+    else:
+        rows = _xlsx_rows(io.BytesIO(response.content))
+        row = dict(zip(*rows, strict=True))
+        assert row["name"] == '=HYPERLINK("http://evil.test")'
+        assert row["function"] == "\u200b+cmd"
+        assert row["nis_code"] == "44084"
