@@ -103,7 +103,7 @@ try:
 except UploadError as exc:
     outcome = str(exc)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"outcome": outcome, "growth_kb": after - before}))
+print(json.dumps({"outcome": outcome, "growth_kb": after - before, "peak_kb": after}))
 """
 
 
@@ -152,6 +152,7 @@ def test_200mb_csv_streams_when_the_byte_limit_is_raised(big_csv):
 
     assert seen["outcome"].startswith("Te veel rijen: rij 50002 ligt voorbij")
     assert seen["growth_kb"] < 30_000  # 30 MB for a 200 MB file
+    assert seen["peak_kb"] < 150_000  # the whole process, Django included
 
 
 # --- XLSX bombs -----------------------------------------------------------------
@@ -177,6 +178,7 @@ def test_xlsx_zip_bomb_is_refused_before_it_is_unpacked(target, tmp_path):
     assert alone["outcome"].startswith("XLSX-bestand te groot na uitpakken")
     assert peak < 1 * MB
     assert alone["growth_kb"] < 10_000
+    assert alone["peak_kb"] < 150_000
     assert _nothing_written()
 
 
