@@ -213,3 +213,17 @@ def test_instrument_detail_page_shows_questions_and_conditions(client, admin_cli
     assert "RAD_VORMEN[islam] in (toegenomen, gestabiliseerd, afgenomen)" in page
     assert page.count('class="mb-3 border-start ps-3"') == 57
     assert "style=" not in page and "<script>" not in page
+
+
+def test_codebook_csv_goes_through_the_cell_sanitiser():
+    from surveys.models import Question
+    from tests.factories import make_export_instrument
+
+    instrument = make_export_instrument()
+    Question.objects.filter(instrument=instrument, code="q1").update(
+        text='=HYPERLINK("http://x")'
+    )
+
+    rows = parse_csv(codebook_csv(instrument))
+
+    assert rows[0]["text"] == '\'=HYPERLINK("http://x")'

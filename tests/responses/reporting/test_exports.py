@@ -302,3 +302,18 @@ def test_csv_bytes_have_bom_delimiter_and_crlf(world):
     # The ';'-joined NIS list is quoted only where ';' is the delimiter.
     assert b';"11002;44021";' in semicolon
     assert b",11002;44021," in comma
+
+
+def test_xlsx_code_columns_are_text_cells_for_one_and_many_codes(world, tmp_path):
+    campaign, a, b, g = world
+    make_export_response(campaign=campaign, municipalities=[g])
+    make_export_response(campaign=campaign, municipalities=[a, b])
+    path = tmp_path / "codes.xlsx"
+
+    write_xlsx(export_rows(campaign=campaign), str(path))
+    sheet = load_workbook(path).active
+    column = [c.value for c in sheet[1]].index("nis_codes") + 1
+    cells = [sheet.cell(row=r, column=column) for r in (2, 3)]
+
+    assert {(c.data_type, c.number_format) for c in cells} == {("s", "@")}
+    assert sorted(c.value.count(";") for c in cells) == [0, 1]
