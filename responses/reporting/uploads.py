@@ -46,8 +46,8 @@ XLSX_MAGIC = b"PK\x03\x04"
 MAX_XLSX_MEMBERS = 1000
 _CHUNK = 1 << 18
 _SNIFF = 4096
-# csv's default is 128 KiB per field; one answer never needs more than 64 KiB.
-_FIELD_LIMIT = 1 << 16
+# The first line is read with a bound, for the delimiter guess only.
+_FIRST_LINE = 1 << 16
 _XLSX_READ_ERRORS = (
     zipfile.BadZipFile,
     zlib.error,
@@ -181,7 +181,7 @@ def _size(source) -> int:
 
 def _read_csv(fh: IO[bytes], limits: Limits):
     encoding = detect_encoding(fh)
-    first_line = _text(fh, encoding).readline(_FIELD_LIMIT)
+    first_line = _text(fh, encoding).readline(_FIRST_LINE)
     # Belgian Excel writes ';', others ',', Excel's "Unicode text" (UTF-16) tabs.
     delimiter = max(";,\t", key=first_line.count)
     # A first pass counts the records, so a file over the row limit (or with a
@@ -201,22 +201,20 @@ def _text(fh: IO[bytes], encoding: str) -> io.TextIOWrapper:
 
 
 def _records(fh, encoding: str, delimiter: str, limits: Limits) -> Iterator[list]:
-    previous_limit = csv.field_size_limit(_FIELD_LIMIT)
+    # csv refuses a field over 128 KiB (its default limit), so a single huge
+    # "cell" cannot fill memory either.
+    reader = csv.reader(_text(fh, encoding), delimiter=delimiter)
+    row = 1
     try:
-        reader = csv.reader(_text(fh, encoding), delimiter=delimiter)
-        row = 1
-        try:
-            for row, record in enumerate(reader, start=1):
-                if row > limits.max_rows + 1:
-                    raise UploadError(_too_many_rows(row, limits))
-                yield [csv_value(cell) for cell in record]
-        except csv.Error as exc:
-            raise UploadError(
-                _("Rij %(row)s is geen geldige CSV: %(error)s")
-                % {"row": row + 1, "error": exc}
-            ) from exc
-    finally:
-        csv.field_size_limit(previous_limit)
+        for row, record in enumerate(reader, start=1):
+            if row > limits.max_rows + 1:
+                raise UploadError(_too_many_rows(row, limits))
+            yield [csv_value(cell) for cell in record]
+    except csv.Error as exc:
+        raise UploadError(
+            _("Rij %(row)s is geen geldige CSV: %(error)s")
+            % {"row": row + 1, "error": exc}
+        ) from exc
 
 
 def _too_many_rows(row: int, limits: Limits) -> str:

@@ -16,6 +16,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from municipalities.models import Contact
+from municipalities.resources import ContactResource
 from responses.models import ResponseStatus
 from tests.factories import make_export_response, make_municipality
 from tests.security.world import open_campaign
@@ -101,9 +103,6 @@ def test_export_command_csv_and_xlsx_neutralise_formulas(campaign, tmp_path):
 
 @pytest.mark.parametrize(("fmt", "index"), [("csv", "0"), ("xlsx", "1")])
 def test_admin_contact_export_uses_the_one_sanitiser(admin_client, fmt, index):
-    from municipalities.models import Contact
-    from municipalities.resources import ContactResource
-
     Contact.objects.create(
         municipality=make_municipality(nis_code="44084"),
         role="mayor",

@@ -366,3 +366,15 @@ def test_admin_imports_show_the_limit_and_write_nothing(
     assert f"File too large: {size}, the maximum is 1.0 MB" in contacts_page.text
     assert "XLSX-bestand te groot na uitpakken: 300." in bomb_page.text
     assert _nothing_written()
+
+
+def test_a_huge_single_field_is_refused_naming_its_row(target):
+    data = _rows_csv([["", "11001", "x", "ja", "kort"], ["", "11002", "x" * 200_000]])
+
+    result = import_responses(campaign=target, source=io.BytesIO(data.encode()))
+
+    assert [str(e) for e in result.errors] == [
+        "rij 1, kolom -: Rij 3 is geen geldige CSV: field larger than field limit "
+        "(131072)"
+    ]
+    assert _nothing_written()

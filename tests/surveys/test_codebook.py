@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from surveys.codebook import BOM, COLUMNS, codebook_csv, codebook_json
-from tests.factories import make_real_instrument
+from surveys.models import Question
+from tests.factories import make_export_instrument, make_real_instrument
 
 pytestmark = pytest.mark.django_db
 
@@ -216,9 +217,6 @@ def test_instrument_detail_page_shows_questions_and_conditions(client, admin_cli
 
 
 def test_codebook_csv_goes_through_the_cell_sanitiser():
-    from surveys.models import Question
-    from tests.factories import make_export_instrument
-
     instrument = make_export_instrument()
     Question.objects.filter(instrument=instrument, code="q1").update(
         text='=HYPERLINK("http://x")'
