@@ -378,3 +378,23 @@ def test_a_huge_single_field_is_refused_naming_its_row(target):
         "(131072)"
     ]
     assert _nothing_written()
+
+
+def test_admin_contact_import_of_a_latin1_file_confirms_and_saves(admin_client):
+    make_municipality(nis_code="11001")
+    data = (CONTACT_HEADER + "11001,mayor,,Zoë Müller,zoe@example.be,ja\n").encode(
+        "latin-1"
+    )
+    url = reverse("admin:municipalities_contact_import")
+
+    preview = admin_client.post(
+        url, {"import_file": SimpleUploadedFile("c.csv", data), "format": "0"}
+    )
+    confirm = preview.context["confirm_form"]
+    done = admin_client.post(
+        reverse("admin:municipalities_contact_process_import"),
+        {name: confirm[name].value() for name in confirm.fields},
+    )
+
+    assert done.status_code == 302
+    assert list(Contact.objects.values_list("name", flat=True)) == ["Zoë Müller"]
