@@ -1,6 +1,7 @@
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 
+from municipalities.formats import SafeFormatsMixin
 from municipalities.models import Cluster, Contact, Municipality, Province
 from municipalities.resources import ContactResource, MunicipalityResource
 
@@ -35,7 +36,7 @@ class CurrentFilter(admin.SimpleListFilter):
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(ImportExportModelAdmin):
+class MunicipalityAdmin(SafeFormatsMixin, ImportExportModelAdmin):
     resource_classes = [MunicipalityResource]
     list_display = [
         "name",
@@ -62,7 +63,7 @@ class MunicipalityAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(ImportExportModelAdmin):
+class ContactAdmin(SafeFormatsMixin, ImportExportModelAdmin):
     resource_classes = [ContactResource]
     list_display = [
         "name",

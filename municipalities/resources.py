@@ -14,7 +14,6 @@ import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from import_export import fields, resources, widgets
-from import_export.formats.base_formats import XLSX
 from import_export.results import Result
 
 from municipalities.models import (
@@ -25,6 +24,7 @@ from municipalities.models import (
     Municipality,
     Province,
 )
+from responses.reporting.uploads import UploadError, read_table
 
 NIS_RE = re.compile(r"^\d{5}$")
 
@@ -276,16 +276,23 @@ def row_errors(resource: resources.Resource, result) -> list[RowError]:
     return sorted(found, key=lambda e: (e.row, e.field))
 
 
-def read_dataset(path: Path) -> tablib.Dataset:
-    """A CSV (comma or semicolon, optional BOM) or XLSX file as a tablib Dataset."""
-    data = Path(path).read_bytes()
-    if Path(path).suffix.lower() == ".xlsx":
-        return XLSX().create_dataset(data)
-    text = data.decode("utf-8-sig")
-    header = text.split("\n", 1)[0]
-    # Excel with a Belgian locale saves CSV with semicolons.
-    delimiter = ";" if header.count(";") > header.count(",") else ","
-    return tablib.Dataset().load(text, format="csv", delimiter=delimiter)
+def read_dataset(source) -> tablib.Dataset:
+    """A CSV (comma or semicolon, UTF-8/UTF-16/Windows-1252) or XLSX file as a
+    tablib Dataset, within the upload limits (responses.reporting.uploads; raises
+    its UploadError, a ValueError, for a refused file)."""
+    header, rows = read_table(source)
+    dataset = tablib.Dataset(headers=[_text(name) for name in header])
+    width = len(dataset.headers)
+    for number, row in enumerate(rows, start=1):
+        if not row:
+            continue  # a blank CSV line
+        if any(_text(value) for value in row[width:]):
+            raise UploadError(
+                f"Rij {number} heeft meer cellen ({len(row)}) dan de kopregel "
+                f"kolommen ({width})."
+            )
+        dataset.append((list(row) + [None] * width)[:width])
+    return dataset
 
 
 def import_file(

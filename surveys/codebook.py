@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from responses.reporting.sanitise import csv_cell
 from surveys.branching import describe
 from surveys.models import Instrument, MatrixRow, Option, Question
 
@@ -126,7 +127,12 @@ def codebook_csv(instrument: Instrument, *, delimiter: str = ",") -> str:
     buffer.write(BOM)
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, delimiter=delimiter)
     writer.writeheader()
-    writer.writerows(codebook_rows(instrument))
+    # Labels come from the instrument, but the codebook is opened in the same
+    # spreadsheets as the exports: one rule for every CSV the platform writes.
+    writer.writerows(
+        {key: csv_cell(value) for key, value in row.items()}
+        for row in codebook_rows(instrument)
+    )
     return buffer.getvalue()
 
 

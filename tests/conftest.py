@@ -318,3 +318,25 @@ def pytest_configure(config):
     # The browser fixture runs sync Playwright, whose event loop makes Django think it
     # is in async context when the live server's ORM calls happen in the same thread.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# --- LibreOffice (files: formula neutralisation proof) ------------------------------
+
+
+@pytest.fixture
+def soffice(tmp_path) -> list[str]:
+    """Debian's LibreOffice, headless, with a private profile and HOME per test so
+    parallel runs never share (or lock) one user installation."""
+    binary = shutil.which("soffice") or shutil.which("libreoffice")
+    if binary is None:
+        missing_service("no soffice (apt-get install libreoffice-calc-nogui)")
+    home = tmp_path / "lo-home"
+    home.mkdir()
+    return [
+        binary,
+        f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+        "--headless",
+        "--norestore",
+        "--nologo",
+        "--nolockcheck",
+    ]

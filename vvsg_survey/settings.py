@@ -238,6 +238,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 
+# --- Uploaded tables (responses.reporting.uploads; docs/exports.md) ---
+# Every import (responses, contacts, municipalities; admin and commands) refuses a
+# file over these limits with a clear message, before it costs memory.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20_000_000)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000)
+IMPORT_MAX_XLSX_UNCOMPRESSED = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED", 200_000_000)
+# --- end uploaded tables ---
+
 # Survey behaviour.
 # Failed token lookups allowed per client IP per window before answering 429.
 TOKEN_RATE_LIMIT = env_int("TOKEN_RATE_LIMIT", 20)

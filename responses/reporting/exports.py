@@ -13,8 +13,9 @@ yields the header first, then one list of cells per row, in codebook order:
 * an "other, specify" option adds ``CODE__other`` after the question's columns.
 
 Hidden questions and hidden matrix rows are blank (one branching evaluation per
-response, `Evaluation.visible_answers`).
-Every string cell is neutralised against formula injection (`neutralise`).
+response, `Evaluation.visible_answers`). The rows carry the plain values; each
+writer applies its rule from responses.reporting.sanitise (CSV: apostrophe before
+a formula trigger; XLSX: typed string cells, text unchanged).
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from typing import IO, Any
 
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from responses.models import Campaign, ExportLog, Response
 from responses.reporting.export_queries import (
@@ -36,6 +35,7 @@ from responses.reporting.export_queries import (
     responses_for_export,
 )
 from responses.reporting.pseudonyms import pseudonymise_rows
+from responses.reporting.sanitise import csv_row, xlsx_cell
 from surveys import branching
 from surveys.queries import instrument_spec
 from surveys.types import LIST_SEPARATOR, Column, kind
@@ -44,8 +44,6 @@ LAYOUTS = ("response", "bestuur")
 FORMATS = ("csv", "xlsx")
 SOURCES = ("admin", "command", "view")
 BOM = "\ufeff"
-# Spreadsheet programs start a formula (or DDE call) with these characters.
-FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 
 _COMMON_HEAD = ["response_id", "campaign", "status", "respondent_function"]
 _TIMES = ["started_at", "submitted_at", "completion_pct"]
@@ -74,21 +72,6 @@ META_COLUMNS = {
 }
 
 
-def neutralise(value: Any) -> Any:
-    """Prefix text a spreadsheet would run as a formula with a single quote.
-
-    Text that already starts with quotes before a trigger gets one more quote, so
-    `unneutralise` restores every original exactly (the import round trip).
-    """
-    if isinstance(value, str) and value.lstrip("'")[:1] in FORMULA_TRIGGERS:
-        return "'" + value
-    return value
-
-
-def unneutralise(value: str) -> str:
-    if value.startswith("'") and value[1:].lstrip("'")[:1] in FORMULA_TRIGGERS:
-        return value[1:]
-    return value
 
 
 def answer_columns(spec) -> list[Column]:
@@ -211,7 +194,7 @@ def export_rows(
     spec = instrument_spec(campaign.instrument)
     codes = question_codes(instrument_id=campaign.instrument_id)
     builder = _RowBuilder(spec, labels=labels)
-    yield [neutralise(name) for name in header(spec, layout)]
+    yield header(spec, layout)
     responses = responses_for_export(campaign=campaign, filters=filters)
     for chunk in _chunks(responses.iterator(chunk_size=chunk_size), chunk_size):
         chunk_answers = answers_for(response_ids=[r.pk for r in chunk])
@@ -233,14 +216,14 @@ def _rows_for(response, campaign, layout, filters, builder, answers, others):
     cells = builder.cells(evaluation, others)
     pct = builder.completion(evaluation)
     if layout == "response":
-        yield _clean(_meta_response(response, campaign, pct) + cells)
+        yield _meta_response(response, campaign, pct) + cells
         return
     represented = [rm.municipality for rm in response.represented.all()]
     for municipality in represented:
         if filters.by_municipality and not filters.matches(municipality):
             continue
         meta = _meta_bestuur(response, campaign, municipality, len(represented), pct)
-        yield _clean(meta + cells)
+        yield meta + cells
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -252,10 +235,6 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def _clean(row: list) -> list:
-    return [neutralise(cell) for cell in row]
 
 
 # --- writers ------------------------------------------------------------------------
@@ -274,7 +253,7 @@ def stream_csv(rows: Iterable[list], *, delimiter: str = ";") -> Iterator[bytes]
     try:
         yield BOM.encode("utf-8")
         for row in rows:
-            yield writer.writerow(row).encode("utf-8")
+            yield writer.writerow(csv_row(row)).encode("utf-8")
     finally:
         # A client that stops reading closes this generator; close the source too,
         # so its `counting` wrapper logs now rather than at garbage collection.
@@ -288,16 +267,6 @@ def write_csv(rows: Iterable[list], out: IO[bytes], *, delimiter: str = ";") -> 
         out.write(chunk)
 
 
-def _xlsx_cell(sheet, value):
-    if value == "" or value is None:
-        return None
-    if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"  # never a formula, whatever the text looks like
-        return cell
-    return value
-
-
 def write_xlsx(
     rows: Iterable[list], out: IO[bytes] | str, *, title: str = "Antwoorden"
 ) -> None:
@@ -305,7 +274,7 @@ def write_xlsx(
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     workbook.save(out)
 
 

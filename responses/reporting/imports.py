@@ -7,9 +7,6 @@ layouts are accepted: in the `bestuur` layout the rows of one response_id are me
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +25,9 @@ from responses.models import (
     ResponseMunicipality,
     ResponseStatus,
 )
-from responses.reporting.exports import META_COLUMNS, answer_columns, unneutralise
+from responses.reporting.exports import META_COLUMNS, answer_columns
+from responses.reporting.uploads import UploadError
+from responses.reporting.uploads import read_table as read_upload
 from surveys import branching
 from surveys.models import Question
 from surveys.queries import instrument_spec
@@ -81,28 +80,13 @@ class ImportResult:
 
 
 def read_table(source: str | Path | IO[bytes], *, fmt: str | None = None):
-    """Return (header, rows) of a CSV (BOM, ';' or ',') or XLSX export file."""
-    name = str(getattr(source, "name", source))
-    fmt = fmt or ("xlsx" if name.lower().endswith(".xlsx") else "csv")
-    if fmt == "xlsx":
-        from openpyxl import load_workbook
+    """Return (header, rows) of a CSV or XLSX export file, within the upload limits.
 
-        workbook = load_workbook(source, read_only=True, data_only=True)
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = [_text(v) for v in next(rows, ())]
-        return header, ([_cell(v) for v in row] for row in rows)
-    raw = (
-        Path(source).read_bytes() if isinstance(source, (str, Path)) else source.read()
-    )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel's plain "CSV" (not "CSV UTF-8") on Windows in Belgium.
-        text = raw.decode("cp1252")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return next(reader, []), reader
+    Size, encoding, zip bombs and the row limit are handled by
+    responses.reporting.uploads; CSV cells arrive without the export's apostrophe.
+    """
+    header, rows = read_upload(source, fmt=fmt)
+    return [_text(v) for v in header], ([_cell(v) for v in row] for row in rows)
 
 
 def _cell(value: Any) -> Any:
@@ -160,7 +144,7 @@ class _Parser:
         ]
         if not parsed.nis_codes:
             err(self.nis_column, _("geen NIS-code ingevuld"))
-        parsed.function = unneutralise(_text(cells.get("respondent_function", "")))
+        parsed.function = _text(cells.get("respondent_function", ""))
         flag = _text(cells.get("is_coordinator", ""))
         if flag not in ("", "0", "1"):
             err("is_coordinator", _("verwacht 0 of 1, niet '%s'") % flag)
@@ -184,9 +168,7 @@ class _Parser:
         qkind = kind(q)
         # Open text keeps its own spacing; codes and numbers are compared stripped.
         keep_spacing = column.kind == "other" or qkind.keeps_spacing
-        text = unneutralise(
-            raw if keep_spacing and isinstance(raw, str) else _text(raw)
-        )
+        text = raw if keep_spacing and isinstance(raw, str) else _text(raw)
         if column.kind == "other":
             if len(text) > OTHER_MAX_LENGTH:
                 err(column.name, _too_long(len(text), OTHER_MAX_LENGTH))
@@ -306,7 +288,9 @@ def import_responses(
     now = now or timezone.now()
     try:
         header, rows = read_table(source, fmt=fmt)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+    except UploadError as exc:
+        return ImportResult(dry_run=dry_run, errors=[RowError(1, "-", str(exc))])
+    except (OSError, ValueError, KeyError) as exc:
         message = _("bestand niet leesbaar als CSV of XLSX: %s") % exc
         return ImportResult(dry_run=dry_run, errors=[RowError(1, "-", message)])
     header = [_text(name) for name in header]
@@ -314,7 +298,11 @@ def import_responses(
     result = ImportResult(dry_run=dry_run, errors=parser.header_errors())
     if result.errors:
         return result
-    parsed = list(_grouped(parser, rows, result.errors))
+    try:
+        parsed = list(_grouped(parser, rows, result.errors))
+    except UploadError as exc:
+        # The file broke off (row limit, damaged XLSX): refuse it as a whole.
+        return ImportResult(dry_run=dry_run, errors=[RowError(1, "-", str(exc))])
     _check_coverage(parser, parsed, result.errors)
     result.errors.sort(key=lambda e: e.row)
     result.rows = len(parsed)

@@ -1,4 +1,5 @@
-"""Formula injection: exported cells never start with = + - @ tab or CR.
+"""Formula injection: CSV cells never start with = + - @ tab or CR; XLSX cells
+are typed strings that keep the respondent's text unchanged.
 
 Exercised end-to-end: the staff download view (CSV and XLSX) and the
 export_responses command (CSV and XLSX), on answers, "other" texts and names.
@@ -15,6 +16,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from municipalities.models import Contact
+from municipalities.resources import ContactResource
 from responses.models import ResponseStatus
 from tests.factories import make_export_response, make_municipality
 from tests.security.world import open_campaign
@@ -67,11 +70,12 @@ def _assert_neutralised(rows: list[list], *, xml: bool = False) -> None:
     assert len(data) == len(EVIL)
     for row in data:
         for value in row:
-            if isinstance(value, str):
+            if isinstance(value, str) and not xml:
                 assert value[:1] not in TRIGGERS, repr(value)
     q4 = sorted(row[header.index("q4")] for row in data)
-    # XML normalises a bare CR to LF when the workbook is read back.
-    expected = ["'" + (text.replace("\r", "\n") if xml else text) for text in EVIL]
+    # XML normalises a bare CR to LF when the workbook is read back; XLSX text
+    # cells need no apostrophe (_xlsx_rows checks that none is a formula).
+    expected = [text.replace("\r", "\n") if xml else "'" + text for text in EVIL]
     assert q4 == sorted(expected)
     other = sorted(row[header.index("q7__other")] for row in data)
     assert other == q4
@@ -95,3 +99,31 @@ def test_export_command_csv_and_xlsx_neutralise_formulas(campaign, tmp_path):
 
     _assert_neutralised(_csv_rows((tmp_path / "out.csv").read_bytes()))
     _assert_neutralised(_xlsx_rows(tmp_path / "out.xlsx"), xml=True)
+
+
+@pytest.mark.parametrize(("fmt", "index"), [("csv", "0"), ("xlsx", "1")])
+def test_admin_contact_export_uses_the_one_sanitiser(admin_client, fmt, index):
+    Contact.objects.create(
+        municipality=make_municipality(nis_code="44084"),
+        role="mayor",
+        name='=HYPERLINK("http://evil.test")',
+        function="\u200b+cmd",
+        email="evil@example.test",
+    )
+    fields = ContactResource().get_export_order()
+    data = {"format": index, "resource": "0"}
+    data |= {f"contactresource_{name}": "on" for name in fields}
+
+    response = admin_client.post(reverse("admin:municipalities_contact_export"), data)
+
+    if fmt == "csv":
+        text = response.content.decode("utf-8-sig")
+        row = dict(zip(*csv.reader(io.StringIO(text, newline="")), strict=True))
+        assert row["name"] == '\'=HYPERLINK("http://evil.test")'
+        assert row["function"] == "'\u200b+cmd"
+    else:
+        rows = _xlsx_rows(io.BytesIO(response.content))
+        row = dict(zip(*rows, strict=True))
+        assert row["name"] == '=HYPERLINK("http://evil.test")'
+        assert row["function"] == "\u200b+cmd"
+        assert row["nis_code"] == "44084"

@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from surveys.codebook import BOM, COLUMNS, codebook_csv, codebook_json
-from tests.factories import make_real_instrument
+from surveys.models import Question
+from tests.factories import make_export_instrument, make_real_instrument
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +214,14 @@ def test_instrument_detail_page_shows_questions_and_conditions(client, admin_cli
     assert "RAD_VORMEN[islam] in (toegenomen, gestabiliseerd, afgenomen)" in page
     assert page.count('class="mb-3 border-start ps-3"') == 57
     assert "style=" not in page and "<script>" not in page
+
+
+def test_codebook_csv_goes_through_the_cell_sanitiser():
+    instrument = make_export_instrument()
+    Question.objects.filter(instrument=instrument, code="q1").update(
+        text='=HYPERLINK("http://x")'
+    )
+
+    rows = parse_csv(codebook_csv(instrument))
+
+    assert rows[0]["text"] == '\'=HYPERLINK("http://x")'

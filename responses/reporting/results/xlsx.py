@@ -2,9 +2,8 @@
 
 Sheets: "Index" (question list with links), "Respons" (completeness, sample
 size, Bijlage 1 and 2), then one sheet per question named by its code. Every
-string is written as text and strings that a spreadsheet would run as a formula
-(= + - @ tab CR) get a leading apostrophe, because answers and labels may come
-from respondents.
+string is a typed string cell (responses.reporting.sanitise.put_text), so text
+from respondents is shown unchanged and never evaluated as a formula.
 """
 
 from __future__ import annotations
@@ -14,26 +13,21 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Font
+
+from responses.reporting.sanitise import put_text
 
 from . import tables
 from .report import Report
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOLD = Font(bold=True)
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
-def safe_text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _put(ws, row: int, col: int, value: Any, *, bold: bool = False):
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):
-        cell.value = safe_text(value)
-        cell.data_type = TYPE_STRING  # never a formula, whatever the content
+        put_text(cell, value)
     else:
         cell.value = value
     if bold:

@@ -15,11 +15,10 @@ from responses.reporting.export_queries import ExportFilters
 from responses.reporting.exports import (
     META_COLUMNS,
     export_rows,
-    neutralise,
     stream_csv,
-    unneutralise,
     write_xlsx,
 )
+from responses.reporting.sanitise import csv_cell, csv_value
 from tests.factories import (
     make_cluster,
     make_export_campaign,
@@ -236,9 +235,9 @@ def test_other_campaigns_are_not_exported(world):
     ],
 )
 def test_neutralise_prefixes_formula_text_and_round_trips(raw, cell):
-    assert neutralise(raw) == cell
+    assert csv_cell(raw) == cell
     if isinstance(raw, str):
-        assert unneutralise(cell) == raw
+        assert csv_value(cell) == raw
 
 
 def _hostile(world):
@@ -269,7 +268,7 @@ def test_csv_cells_starting_with_formula_characters_are_neutralised(world):
     assert row["q5"] == "0"
 
 
-def test_xlsx_formula_text_is_written_as_text_cells(world, tmp_path):
+def test_xlsx_formula_text_is_written_unchanged_as_text_cells(world, tmp_path):
     campaign = _hostile(world)
     path = tmp_path / "export.xlsx"
 
@@ -279,12 +278,13 @@ def test_xlsx_formula_text_is_written_as_text_cells(world, tmp_path):
     cells = {name: sheet.cell(row=2, column=i + 1) for i, name in enumerate(header)}
 
     for name, value in [
-        ("municipalities", '\'=HYPERLINK("http://x")'),
-        ("respondent_function", "'-burgemeester"),
-        ("q4", "'@SUM(1+1)*cmd"),
-        ("q7__other", "'+shell"),
+        ("municipalities", '=HYPERLINK("http://x")'),
+        ("respondent_function", "-burgemeester"),
+        ("q4", "@SUM(1+1)*cmd"),
+        ("q7__other", "+shell"),
     ]:
         assert (cells[name].value, cells[name].data_type) == (value, "s")
+        assert cells[name].number_format == "@"
     assert (cells["q5"].value, cells["q5"].data_type) == (0, "n")
     assert (cells["response_id"].data_type, cells["q2__pol"].value) == ("n", None)
 
@@ -302,3 +302,18 @@ def test_csv_bytes_have_bom_delimiter_and_crlf(world):
     # The ';'-joined NIS list is quoted only where ';' is the delimiter.
     assert b';"11002;44021";' in semicolon
     assert b",11002;44021," in comma
+
+
+def test_xlsx_code_columns_are_text_cells_for_one_and_many_codes(world, tmp_path):
+    campaign, a, b, g = world
+    make_export_response(campaign=campaign, municipalities=[g])
+    make_export_response(campaign=campaign, municipalities=[a, b])
+    path = tmp_path / "codes.xlsx"
+
+    write_xlsx(export_rows(campaign=campaign), str(path))
+    sheet = load_workbook(path).active
+    column = [c.value for c in sheet[1]].index("nis_codes") + 1
+    cells = [sheet.cell(row=r, column=column) for r in (2, 3)]
+
+    assert {(c.data_type, c.number_format) for c in cells} == {("s", "@")}
+    assert sorted(c.value.count(";") for c in cells) == [0, 1]

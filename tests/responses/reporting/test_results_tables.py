@@ -16,7 +16,7 @@ from responses.reporting.results.units import (
     primary_bestuur,
     respondent_units,
 )
-from responses.reporting.results.xlsx import safe_text, sheet_title
+from responses.reporting.results.xlsx import sheet_title
 from surveys.branching import OptionSpec, QuestionSpec, RowSpec
 
 SINGLE = QuestionSpec(
@@ -384,22 +384,6 @@ def test_trend_compare_uses_share_of_respondents_for_multiple():
     a = next(r for r in trend.rows if r.code == "a")
     assert (a.current_count, a.previous_count) == (2, 1)
     assert a.delta_points == pytest.approx(50.0)
-
-
-@pytest.mark.parametrize(
-    "raw,safe",
-    [
-        ("=1+1", "'=1+1"),
-        ("+32 2", "'+32 2"),
-        ("-x", "'-x"),
-        ("@SUM", "'@SUM"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("gewoon", "gewoon"),
-    ],
-)
-def test_xlsx_safe_text(raw, safe):
-    assert safe_text(raw) == safe
 
 
 def test_sheet_titles_are_unique_and_valid():
