@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.html import format_html
 
 from responses.mailing.campaigns import (
     open_campaign,
     pause_campaign,
     resume_campaign,
-    send_invitations,
 )
 from responses.mailing.forms import EmailTemplateForm
 from responses.mailing.rendering import render_mail, sample_context
+from responses.mailing.tasks import send_invitations_task
 from responses.mailing.tokens import revoke_invitation
 from responses.models import Campaign, EmailTemplate, Invitation, ReminderRule
 
@@ -51,9 +54,14 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.action(description="Uitnodigingen nu versturen", permissions=["send"])
     def send_invitations_now(self, request, queryset):
-        queued = sum(send_invitations(campaign=c) for c in queryset)
+        # A task per campaign: the worker creates and sends, never this request.
+        for pk in queryset.values_list("pk", flat=True):
+            transaction.on_commit(partial(send_invitations_task.delay, pk))
         self.message_user(
-            request, f"{queued} uitnodigingen in de wachtrij.", messages.SUCCESS
+            request,
+            "De uitnodigingen worden klaargezet; volg de voortgang op de "
+            "campagnepagina.",
+            messages.SUCCESS,
         )
 
     @admin.action(description="Verzending pauzeren", permissions=["send"])

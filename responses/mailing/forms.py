@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.template import TemplateSyntaxError
 
+from municipalities.models import ClusterType, ContactRole, Municipality, Province
+from responses.mailing.audience import Audience, Progress, Selection
 from responses.mailing.rendering import render_string
 from responses.models import DeliveryStatus, EmailTemplate, EmailTemplateKind
 
@@ -42,3 +44,70 @@ class EmailTemplateForm(forms.ModelForm):
             except TemplateSyntaxError as exc:
                 self.add_error(field, f"Ongeldig sjabloon: {exc}")
         return cleaned
+
+
+# --- Reminders to a chosen audience (console, issue 15) ------------------------------
+
+
+class ReminderSelectionForm(forms.Form):
+    """Who gets a reminder; the same fields travel hidden to the confirmation."""
+
+    audiences = forms.MultipleChoiceField(
+        label="Doelgroep",
+        choices=Audience.choices,
+        initial=[Audience.MAYORS],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Kies minstens één doelgroep."},
+    )
+    staff_roles = forms.MultipleChoiceField(
+        label="Rollen van medewerkers",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Niets aangevinkt: alle rollen behalve burgemeester.",
+    )
+    progress = forms.ChoiceField(
+        label="Gemeenten", choices=Progress.choices, initial=Progress.OPEN
+    )
+    provinces = forms.ModelMultipleChoiceField(
+        label="Provincie",
+        queryset=Province.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    cluster_types = forms.MultipleChoiceField(
+        label="Clustertype",
+        choices=ClusterType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    municipalities = forms.ModelMultipleChoiceField(
+        label="Enkel deze gemeenten",
+        queryset=Municipality.objects.filter(valid_to__isnull=True).order_by("name"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Leeg: alle gemeenten die aan de filters voldoen.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff_roles"].choices = [
+            (value, label)
+            for value, label in ContactRole.choices
+            if value != ContactRole.MAYOR
+        ]
+
+    def selection(self) -> Selection:
+        data = self.cleaned_data
+        return Selection(
+            audiences=tuple(data["audiences"]),
+            progress=data["progress"],
+            province_ids=tuple(p.pk for p in data["provinces"]),
+            cluster_types=tuple(data["cluster_types"]),
+            municipality_ids=tuple(m.pk for m in data["municipalities"]),
+            staff_roles=tuple(data["staff_roles"]),
+        )
+
+
+class ReminderConfirmForm(ReminderSelectionForm):
+    # The count staff saw; if the plan changed meanwhile, the preview is shown again.
+    expected_total = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
