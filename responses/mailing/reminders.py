@@ -435,3 +435,28 @@ def _staff_invitations(
     ):
         by_muni[invitation.municipality_id].append(invitation)
     return by_muni
+
+
+def add_default_reminder_rules(*, campaign: Campaign) -> int:
+    """A sensible schedule for a new campaign; existing rules are left alone.
+
+    Mayors after 14 days, staff join from day 21, then weekly (at most twice), and
+    a last call to everyone still open 3 days before closing. Returns rules created.
+    """
+    created = 0
+    for stream in ReminderStream.values:
+        _, new = ReminderRule.objects.get_or_create(
+            campaign=campaign,
+            stream=stream,
+            defaults={
+                "first_after_days": 14,
+                "interval_days": 7,
+                "min_days_between": 5,
+                "max_count": 2,
+                "include_staff": True,
+                "staff_after_days": 21,
+                "final_days_before_close": 3,
+            },
+        )
+        created += new
+    return created

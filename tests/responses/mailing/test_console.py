@@ -1,13 +1,23 @@
 """Fieldwork console: reminders with preview and confirmation, subsets, no-broker."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from municipalities.models import ContactRole
 from responses.mailing.campaigns import send_invitations
-from responses.models import Delivery, DeliveryKind, DeliveryStatus, ResponseStatus
+from responses.mailing.reminders import add_default_reminder_rules, upcoming_reminders
+from responses.models import (
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    ReminderStream,
+    ResponseStatus,
+)
 from tests.factories import (
     make_campaign,
     make_cluster,
@@ -97,9 +107,7 @@ def test_confirm_sends_reminders_and_an_invitation_to_the_never_invited(
     campaign, munis, mayors, staff = world
     preview = _preview(client, campaign, audiences=["mayors", "staff"])
     confirm = preview.context["confirm_form"]
-    data = {
-        name: field.value() for name, field in ((f.name, f) for f in confirm)
-    }
+    data = {name: field.value() for name, field in ((f.name, f) for f in confirm)}
     data = {k: v for k, v in data.items() if v not in (None, [], "")}
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -120,9 +128,7 @@ def test_subsets_partial_province_cluster_and_hand_picked(client, sender, world)
         return sorted(r.email for r in response.context["plan"].recipients)
 
     assert emails(progress="partial") == [mayors[1].email]
-    assert emails(progress="not_started") == sorted(
-        [mayors[2].email, mayors[3].email]
-    )
+    assert emails(progress="not_started") == sorted([mayors[2].email, mayors[3].email])
     assert emails(provinces=[munis[3].province_id]) == [mayors[3].email]
     assert emails(cluster_types=["kust"]) == [mayors[2].email]
     assert emails(municipalities=[munis[1].pk, munis[3].pk]) == sorted(
@@ -196,3 +202,29 @@ def test_close_confirms_and_says_what_it_does(client, sender):
 
     assert "Niemand kan nog antwoorden" in page
     assert (status_before, campaign.status) == ("open", "closed")
+
+
+def test_default_schedule_mayors_at_14_days_then_staff_and_a_last_call(world):
+    campaign, munis, _, _ = world
+    created = add_default_reminder_rules(campaign=campaign)
+    now = timezone.now()
+
+    first = {u.rule.stream: u for u in upcoming_reminders(campaign=campaign, now=now)}
+    later = upcoming_reminders(campaign=campaign, now=now + timedelta(days=22))
+    last_call = upcoming_reminders(
+        campaign=campaign, now=campaign.closes_at - timedelta(days=3, hours=1)
+    )
+
+    today = timezone.localtime(now).date()
+    not_started = first[ReminderStream.NOT_STARTED]
+    assert created == 2
+    # Mayors of the two not-started municipalities; staff only from day 21.
+    assert (not_started.next_date, not_started.recipients) == (
+        today + timedelta(days=14),
+        2,
+    )
+    assert first[ReminderStream.PARTIAL].recipients == 1
+    assert {u.recipients for u in later} == {2, 4}  # staff join from day 21
+    assert {u.next_date for u in last_call} == {
+        timezone.localtime(campaign.closes_at).date() - timedelta(days=3)
+    }
