@@ -163,7 +163,9 @@ LOGIN_URL = "admin:login"
 
 LANGUAGE_CODE = "nl-be"
 LANGUAGES = [("nl-be", "Nederlands")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dutch is the source language: gettext markers in templates return their Dutch
+# msgid, Django's own strings come from its nl catalogue. No project catalogue, so no
+# LOCALE_PATHS (docs/console.md, "Language").
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True

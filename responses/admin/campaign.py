@@ -6,6 +6,7 @@ from functools import partial
 
 from django.contrib import admin, messages
 from django.db import transaction
+from django.urls import reverse
 from django.utils.html import format_html
 
 from responses.mailing.campaigns import (
@@ -33,7 +34,15 @@ class EmailTemplateInline(admin.StackedInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "status", "instrument", "opens_at", "closes_at"]
+    list_display = [
+        "name",
+        "status",
+        "mail_paused",
+        "instrument",
+        "opens_at",
+        "closes_at",
+        "console_link",
+    ]
     list_filter = ["status"]
     list_select_related = ["instrument"]
     search_fields = ["name", "slug"]
@@ -73,6 +82,11 @@ class CampaignAdmin(admin.ModelAdmin):
     def resume_selected(self, request, queryset):
         for campaign in queryset:
             resume_campaign(campaign=campaign)
+
+    @admin.display(description="Veldwerk")
+    def console_link(self, campaign):
+        url = reverse("responses:show-campaign", args=[campaign.slug])
+        return format_html('<a href="{}">Naar de veldwerkconsole</a>', url)
 
     def has_send_permission(self, request):
         return request.user.has_perm("responses.send_mailings")
