@@ -7,6 +7,7 @@ from django.template import TemplateSyntaxError
 
 from municipalities.models import ClusterType, ContactRole, Municipality, Province
 from responses.mailing.audience import Audience, Progress, Selection
+from responses.mailing.participants import SORTS, ParticipantStatus
 from responses.mailing.rendering import render_string
 from responses.models import DeliveryStatus, EmailTemplate, EmailTemplateKind
 
@@ -111,3 +112,51 @@ class ReminderSelectionForm(forms.Form):
 class ReminderConfirmForm(ReminderSelectionForm):
     # The count staff saw; if the plan changed meanwhile, the preview is shown again.
     expected_total = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+# --- Participant table (console, issue 15) -------------------------------------------
+
+
+class ParticipantFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Alle"), *ParticipantStatus.choices],
+    )
+    provincie = forms.ModelChoiceField(
+        label="Provincie",
+        queryset=Province.objects.order_by("name"),
+        required=False,
+        empty_label="Alle",
+    )
+    clustertype = forms.ChoiceField(
+        label="Clustertype",
+        required=False,
+        choices=[("", "Alle"), *ClusterType.choices],
+    )
+    q = forms.CharField(
+        label="Gemeente",
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    sorteer = forms.ChoiceField(
+        required=False,
+        choices=[(key, key) for key in SORTS],
+        widget=forms.HiddenInput,
+    )
+    omgekeerd = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("status", "provincie", "clustertype"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+
+
+class AddContactForm(forms.Form):
+    name = forms.CharField(label="Naam", max_length=200)
+    email = forms.EmailField(label="E-mailadres")
+    role = forms.ChoiceField(label="Rol", choices=ContactRole.choices)
+    function = forms.CharField(label="Functie", max_length=120, required=False)
+    invite = forms.BooleanField(
+        label="Meteen uitnodigen voor deze bevraging", required=False, initial=True
+    )
