@@ -160,3 +160,11 @@ class AddContactForm(forms.Form):
     invite = forms.BooleanField(
         label="Meteen uitnodigen voor deze bevraging", required=False, initial=True
     )
+
+
+class TestLinkForm(forms.Form):
+    municipality = forms.ModelChoiceField(
+        label="Testen als gemeente",
+        queryset=Municipality.objects.filter(valid_to__isnull=True).order_by("name"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )

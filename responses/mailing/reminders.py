@@ -302,7 +302,9 @@ def send_due_reminders(
     campaigns = (
         [campaign]
         if campaign is not None
-        else list(Campaign.objects.filter(status=CampaignStatus.OPEN))
+        else list(
+            Campaign.objects.filter(status=CampaignStatus.OPEN, test_of__isnull=True)
+        )
     )
     result = {"campaigns": 0, "municipalities": 0, "queued": 0, "due": []}
     for item in campaigns:

@@ -37,12 +37,14 @@ from responses.mailing.forms import (
     DeliveryFilterForm,
     ReminderConfirmForm,
     ReminderSelectionForm,
+    TestLinkForm,
     TestMailForm,
 )
 from responses.mailing.reminders import upcoming_reminders
 from responses.mailing.rendering import render_mail, sample_context, template_kind
 from responses.mailing.tasks import send_invitations_task, send_reminders_task
-from responses.models import Campaign, Delivery, DeliveryKind
+from responses.mailing.testmode import open_test_link, reset_test_campaign
+from responses.models import Campaign, Delivery, DeliveryKind, Response
 
 SEND = "responses.send_mailings"
 
@@ -59,7 +61,11 @@ def _campaign(slug: str) -> Campaign:
 @staff_member_required
 @permission_required(VIEW, raise_exception=True)
 def list_campaigns(request):
-    campaigns = Campaign.objects.select_related("instrument").order_by("-opens_at")
+    campaigns = (
+        Campaign.objects.filter(test_of__isnull=True)
+        .select_related("instrument")
+        .order_by("-opens_at")
+    )
     return render(
         request, "responses/staff/campaign_list.html", {"campaigns": campaigns}
     )
@@ -86,6 +92,8 @@ def show_campaign(request, slug):
         "progress": _progress(campaign),
         "schedule": upcoming_reminders(campaign=campaign),
         "test_form": TestMailForm(initial={"email": request.user.email}),
+        "test_link_form": TestLinkForm(),
+        "test_responses": Response.objects.filter(campaign__test_of=campaign).count(),
         "can_send": request.user.has_perm(SEND),
         "queue_ready": settings.MAIL_QUEUE_READY,
     }
@@ -269,6 +277,13 @@ ACTIONS = {
         "(tenzij de verzending gepauzeerd is).",
         "Vragenlijst heropend.",
     ),
+    "test-wissen": (
+        reset_test_campaign,
+        "Testantwoorden wissen",
+        "Alle antwoorden, testlinks en testmails van de testomgeving van deze "
+        "bevraging worden gewist. De echte antwoorden blijven onaangeroerd.",
+        "Testantwoorden gewist.",
+    ),
     "afsluiten": (
         close_campaign,
         "Vragenlijst definitief afsluiten",
@@ -299,6 +314,24 @@ def change_campaign(request, slug, action):
         "action": action,
     }
     return render(request, "responses/staff/confirm_action.html", context)
+
+
+@require_POST
+@staff_member_required
+@permission_required(VIEW, raise_exception=True)
+def open_test(request, slug):
+    """Test mode: a personal test link on the shadow campaign, then off you go."""
+    campaign = _campaign(slug)
+    form = TestLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Kies de gemeente waarvoor u wilt testen.")
+        return redirect("responses:show-campaign", slug=slug)
+    link = open_test_link(
+        campaign=campaign,
+        municipality=form.cleaned_data["municipality"],
+        user=request.user,
+    )
+    return redirect(link)
 
 
 @staff_member_required
@@ -363,6 +396,7 @@ urlpatterns = [
         "beheer/campagnes/<slug:slug>/voortgang/", show_progress, name="show-progress"
     ),
     path("beheer/campagnes/<slug:slug>/testmail/", send_test, name="send-test-mail"),
+    path("beheer/campagnes/<slug:slug>/testen/", open_test, name="open-test"),
     path(
         "beheer/campagnes/<slug:slug>/herinneringen/voorbereiden/",
         prepare_reminders,

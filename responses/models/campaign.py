@@ -50,6 +50,16 @@ class Campaign(models.Model):
         help_text="Vorige golf, voor trendvergelijking.",
     )
     created_at = models.DateTimeField("aangemaakt op", auto_now_add=True)
+    # Test mode: staff answer a shadow campaign on the same instrument, so test
+    # answers never reach the real campaign's coverage, results, exports or mail.
+    test_of = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="test_campaign",
+        verbose_name="testomgeving van",
+    )
 
     class Meta:
         ordering = ["-opens_at"]
@@ -69,6 +79,10 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_test(self) -> bool:
+        return self.test_of_id is not None
 
 
 class ReminderStream(models.TextChoices):
