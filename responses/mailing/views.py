@@ -40,6 +40,7 @@ from responses.mailing.forms import (
     TestLinkForm,
     TestMailForm,
 )
+from responses.mailing.monitor import daily_progress, drop_off, rate_charts
 from responses.mailing.reminders import upcoming_reminders
 from responses.mailing.rendering import render_mail, sample_context, template_kind
 from responses.mailing.tasks import send_invitations_task, send_reminders_task
@@ -374,6 +375,19 @@ def retry(request, pk):
 
 @staff_member_required
 @permission_required(VIEW, raise_exception=True)
+def show_monitor(request, slug):
+    campaign = _campaign(slug)
+    context = {
+        "campaign": campaign,
+        "daily": daily_progress(campaign=campaign),
+        "rates": rate_charts(campaign=campaign),
+        "dropoff": drop_off(campaign=campaign),
+    }
+    return render(request, "responses/staff/monitor.html", context)
+
+
+@staff_member_required
+@permission_required(VIEW, raise_exception=True)
 def show_response_rate(request, slug):
     campaign = _campaign(slug)
     context = {
@@ -397,6 +411,7 @@ urlpatterns = [
     ),
     path("beheer/campagnes/<slug:slug>/testmail/", send_test, name="send-test-mail"),
     path("beheer/campagnes/<slug:slug>/testen/", open_test, name="open-test"),
+    path("beheer/campagnes/<slug:slug>/monitor/", show_monitor, name="show-monitor"),
     path(
         "beheer/campagnes/<slug:slug>/herinneringen/voorbereiden/",
         prepare_reminders,
