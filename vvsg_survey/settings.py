@@ -164,8 +164,8 @@ LOGIN_URL = "admin:login"
 LANGUAGE_CODE = "nl-be"
 LANGUAGES = [("nl-be", "Nederlands")]
 # Dutch is the source language: gettext markers in templates return their Dutch
-# msgid, Django's own strings come from its nl catalogue. No project catalogue, so no
-# LOCALE_PATHS (docs/console.md, "Language").
+# msgid. locale/nl only fills gaps in Django's own nl catalogue (docs/console.md).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True

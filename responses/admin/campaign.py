@@ -34,11 +34,11 @@ class EmailTemplateInline(admin.StackedInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    # Narrow enough to fit beside the filter; the instrument is on the detail page.
     list_display = [
         "name",
         "status",
         "mail_paused",
-        "instrument",
         "opens_at",
         "closes_at",
         "console_link",

@@ -166,5 +166,6 @@ class TestLinkForm(forms.Form):
     municipality = forms.ModelChoiceField(
         label="Testen als gemeente",
         queryset=Municipality.objects.filter(valid_to__isnull=True).order_by("name"),
+        empty_label="Kies een gemeente",
         widget=forms.Select(attrs={"class": "form-select"}),
     )

@@ -91,8 +91,18 @@ def daily_progress(*, campaign: Campaign, today: date | None = None) -> DailyCha
         .values("municipality_id")
         .annotate(at=Min("response__submitted_at"))
     )
-    started_on = Counter(_day(row["at"]) for row in started if row["at"])
-    submitted_on = Counter(_day(row["at"]) for row in submitted if row["at"])
+    submitted_at = {row["municipality_id"]: row["at"] for row in submitted if row["at"]}
+    # Submitted implies started: imported or backfilled rows may carry a later
+    # started_at, and the started line must never run below the submitted one.
+    started_at = {
+        row["municipality_id"]: min(
+            filter(None, [row["at"], submitted_at.get(row["municipality_id"])])
+        )
+        for row in started
+        if row["at"] or row["municipality_id"] in submitted_at
+    }
+    started_on = Counter(_day(at) for at in started_at.values())
+    submitted_on = Counter(_day(at) for at in submitted_at.values())
     reminder_days = {
         _day(at)
         for at in Delivery.objects.filter(
