@@ -25,6 +25,7 @@ from responses.mailing.campaigns import (
     open_campaign,
     send_invitations,
 )
+from responses.mailing.reminders import add_default_reminder_rules
 from responses.mailing.tokens import link_for
 from responses.models import (
     Answer,
@@ -155,6 +156,7 @@ def load_demo(
         )
     if created_2026:
         open_campaign(campaign=wave_2026, now=now)
+    add_default_reminder_rules(campaign=wave_2026)
     # Creates missing invitations and mails each once (a rerun sends nothing twice);
     # the outbox (var/outbox/ under scripts/run) then shows the real invitations.
     send_invitations(campaign=wave_2026)

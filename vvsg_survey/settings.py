@@ -1,13 +1,15 @@
 """Settings for the VVSG enquiry platform.
 
 One module, read from the environment. Every setting has a working development
-default: SQLite, eager Celery, e-mail to the console. Production sets DEBUG=false,
-a real SECRET_KEY, DB_ENGINE=postgresql, CELERY_BROKER_URL and EMAIL_HOST.
+default: SQLite, e-mail to the console, Celery eager in tests only (scripts/run
+starts a worker). Production sets DEBUG=false, a real SECRET_KEY,
+DB_ENGINE=postgresql, CELERY_BROKER_URL and EMAIL_HOST.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -161,6 +163,8 @@ LOGIN_URL = "admin:login"
 
 LANGUAGE_CODE = "nl-be"
 LANGUAGES = [("nl-be", "Nederlands")]
+# Dutch is the source language: gettext markers in templates return their Dutch
+# msgid. locale/nl only fills gaps in Django's own nl catalogue (docs/console.md).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
@@ -199,9 +203,15 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
 
-# Celery: no broker configured means tasks run in-process (development, newcomer tests).
+# --- Celery (console, issue 15) ---------------------------------------------------
+# No web request sends mail, in any mode: scripts/run starts a real worker on an
+# embedded broker (sqla+sqlite, docs/deployment.md). Tasks run in-process only in a
+# test run without a broker; a web process without a broker keeps mails PENDING
+# and the staff pages refuse to start a send (MAIL_QUEUE_READY).
+TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL and TESTING
+MAIL_QUEUE_READY = bool(CELERY_BROKER_URL) or CELERY_TASK_ALWAYS_EAGER
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

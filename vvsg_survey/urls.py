@@ -6,6 +6,8 @@ from vvsg_survey.views import healthz
 
 admin.site.site_header = "VVSG Ledenbevraging"
 admin.site.site_title = "VVSG Ledenbevraging"
+# "Site weergeven" leads to the fieldwork console: the admin is for data upkeep.
+admin.site.site_url = "/beheer/campagnes/"
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),

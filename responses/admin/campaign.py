@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin, messages
+from django.db import transaction
+from django.urls import reverse
 from django.utils.html import format_html
 
 from responses.mailing.campaigns import (
     open_campaign,
     pause_campaign,
     resume_campaign,
-    send_invitations,
 )
 from responses.mailing.forms import EmailTemplateForm
 from responses.mailing.rendering import render_mail, sample_context
+from responses.mailing.tasks import send_invitations_task
 from responses.mailing.tokens import revoke_invitation
 from responses.models import Campaign, EmailTemplate, Invitation, ReminderRule
 
@@ -30,7 +34,15 @@ class EmailTemplateInline(admin.StackedInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "status", "instrument", "opens_at", "closes_at"]
+    # Narrow enough to fit beside the filter; the instrument is on the detail page.
+    list_display = [
+        "name",
+        "status",
+        "mail_paused",
+        "opens_at",
+        "closes_at",
+        "console_link",
+    ]
     list_filter = ["status"]
     list_select_related = ["instrument"]
     search_fields = ["name", "slug"]
@@ -51,9 +63,14 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.action(description="Uitnodigingen nu versturen", permissions=["send"])
     def send_invitations_now(self, request, queryset):
-        queued = sum(send_invitations(campaign=c) for c in queryset)
+        # A task per campaign: the worker creates and sends, never this request.
+        for pk in queryset.values_list("pk", flat=True):
+            transaction.on_commit(partial(send_invitations_task.delay, pk))
         self.message_user(
-            request, f"{queued} uitnodigingen in de wachtrij.", messages.SUCCESS
+            request,
+            "De uitnodigingen worden klaargezet; volg de voortgang op de "
+            "campagnepagina.",
+            messages.SUCCESS,
         )
 
     @admin.action(description="Verzending pauzeren", permissions=["send"])
@@ -65,6 +82,11 @@ class CampaignAdmin(admin.ModelAdmin):
     def resume_selected(self, request, queryset):
         for campaign in queryset:
             resume_campaign(campaign=campaign)
+
+    @admin.display(description="Veldwerk")
+    def console_link(self, campaign):
+        url = reverse("responses:show-campaign", args=[campaign.slug])
+        return format_html('<a href="{}">Naar de veldwerkconsole</a>', url)
 
     def has_send_permission(self, request):
         return request.user.has_perm("responses.send_mailings")

@@ -30,11 +30,13 @@ __all__ = [
     "open_campaign",
     "pause_campaign",
     "recover_deliveries",
+    "reopen_campaign",
     "resume_campaign",
     "retry_delivery",
     "send_invitation",
     "send_invitations",
     "send_test_mail",
+    "suspend_campaign",
 ]
 
 
@@ -147,23 +149,32 @@ def open_campaign(*, campaign: Campaign, now: datetime | None = None) -> None:
 
 
 def pause_campaign(*, campaign: Campaign) -> bool:
-    """Stop campaign mailings; queued rows stay PENDING until resume."""
-    updated = Campaign.objects.filter(
-        pk=campaign.pk, status=CampaignStatus.OPEN
-    ).update(status=CampaignStatus.PAUSED)
+    """Hold every invitation and reminder mail; respondents can still answer.
+
+    Queued rows stay PENDING until resume_campaign(). Returns False if already held.
+    """
+    updated = Campaign.objects.filter(pk=campaign.pk, mail_paused=False).update(
+        mail_paused=True
+    )
     if updated:
-        campaign.status = CampaignStatus.PAUSED
+        campaign.mail_paused = True
     return bool(updated)
 
 
 def resume_campaign(*, campaign: Campaign) -> int:
-    """Reopen a paused campaign and enqueue its waiting rows again."""
-    updated = Campaign.objects.filter(
-        pk=campaign.pk, status=CampaignStatus.PAUSED
-    ).update(status=CampaignStatus.OPEN)
+    """Let held mail go again and enqueue the waiting rows; returns rows enqueued."""
+    updated = Campaign.objects.filter(pk=campaign.pk, mail_paused=True).update(
+        mail_paused=False
+    )
     if not updated:
         return 0
-    campaign.status = CampaignStatus.OPEN
+    campaign.mail_paused = False
+    if campaign.status != CampaignStatus.OPEN:
+        return 0
+    return _enqueue_waiting(campaign)
+
+
+def _enqueue_waiting(campaign: Campaign) -> int:
     ids = list(
         Delivery.objects.filter(
             campaign=campaign, status=DeliveryStatus.PENDING
@@ -173,6 +184,34 @@ def resume_campaign(*, campaign: Campaign) -> int:
     return len(ids)
 
 
+def suspend_campaign(*, campaign: Campaign) -> bool:
+    """Suspend the questionnaire: respondents see that it is temporarily interrupted.
+
+    Answers already given stay; campaign mail is held as well (a link to a
+    suspended questionnaire helps nobody) until reopen_campaign().
+    """
+    updated = Campaign.objects.filter(
+        pk=campaign.pk, status=CampaignStatus.OPEN
+    ).update(status=CampaignStatus.PAUSED)
+    if updated:
+        campaign.status = CampaignStatus.PAUSED
+    return bool(updated)
+
+
+def reopen_campaign(*, campaign: Campaign) -> int:
+    """Reopen a suspended questionnaire; returns held rows enqueued again."""
+    updated = Campaign.objects.filter(
+        pk=campaign.pk, status=CampaignStatus.PAUSED
+    ).update(status=CampaignStatus.OPEN)
+    if not updated:
+        return 0
+    campaign.status = CampaignStatus.OPEN
+    if campaign.mail_paused:
+        return 0
+    return _enqueue_waiting(campaign)
+
+
 def close_campaign(*, campaign: Campaign) -> None:
+    """Close for good: respondents can no longer answer; unsent mail is skipped."""
     Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.CLOSED)
     campaign.status = CampaignStatus.CLOSED

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.template import TemplateSyntaxError
 
+from municipalities.models import ClusterType, ContactRole, Municipality, Province
+from responses.mailing.audience import Audience, Progress, Selection
+from responses.mailing.participants import SORTS, ParticipantStatus
 from responses.mailing.rendering import render_string
 from responses.models import DeliveryStatus, EmailTemplate, EmailTemplateKind
 
@@ -42,3 +45,127 @@ class EmailTemplateForm(forms.ModelForm):
             except TemplateSyntaxError as exc:
                 self.add_error(field, f"Ongeldig sjabloon: {exc}")
         return cleaned
+
+
+# --- Reminders to a chosen audience (console, issue 15) ------------------------------
+
+
+class ReminderSelectionForm(forms.Form):
+    """Who gets a reminder; the same fields travel hidden to the confirmation."""
+
+    audiences = forms.MultipleChoiceField(
+        label="Doelgroep",
+        choices=Audience.choices,
+        initial=[Audience.MAYORS],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Kies minstens één doelgroep."},
+    )
+    staff_roles = forms.MultipleChoiceField(
+        label="Rollen van medewerkers",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Niets aangevinkt: alle rollen behalve burgemeester.",
+    )
+    progress = forms.ChoiceField(
+        label="Gemeenten", choices=Progress.choices, initial=Progress.OPEN
+    )
+    provinces = forms.ModelMultipleChoiceField(
+        label="Provincie",
+        queryset=Province.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    cluster_types = forms.MultipleChoiceField(
+        label="Clustertype",
+        choices=ClusterType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    municipalities = forms.ModelMultipleChoiceField(
+        label="Enkel deze gemeenten",
+        queryset=Municipality.objects.filter(valid_to__isnull=True).order_by("name"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Leeg: alle gemeenten die aan de filters voldoen.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff_roles"].choices = [
+            (value, label)
+            for value, label in ContactRole.choices
+            if value != ContactRole.MAYOR
+        ]
+
+    def selection(self) -> Selection:
+        data = self.cleaned_data
+        return Selection(
+            audiences=tuple(data["audiences"]),
+            progress=data["progress"],
+            province_ids=tuple(p.pk for p in data["provinces"]),
+            cluster_types=tuple(data["cluster_types"]),
+            municipality_ids=tuple(m.pk for m in data["municipalities"]),
+            staff_roles=tuple(data["staff_roles"]),
+        )
+
+
+class ReminderConfirmForm(ReminderSelectionForm):
+    # The count staff saw; if the plan changed meanwhile, the preview is shown again.
+    expected_total = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+# --- Participant table (console, issue 15) -------------------------------------------
+
+
+class ParticipantFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Alle"), *ParticipantStatus.choices],
+    )
+    provincie = forms.ModelChoiceField(
+        label="Provincie",
+        queryset=Province.objects.order_by("name"),
+        required=False,
+        empty_label="Alle",
+    )
+    clustertype = forms.ChoiceField(
+        label="Clustertype",
+        required=False,
+        choices=[("", "Alle"), *ClusterType.choices],
+    )
+    q = forms.CharField(
+        label="Gemeente",
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    sorteer = forms.ChoiceField(
+        required=False,
+        choices=[(key, key) for key in SORTS],
+        widget=forms.HiddenInput,
+    )
+    omgekeerd = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("status", "provincie", "clustertype"):
+            self.fields[name].widget.attrs["class"] = "form-select"
+
+
+class AddContactForm(forms.Form):
+    name = forms.CharField(label="Naam", max_length=200)
+    email = forms.EmailField(label="E-mailadres")
+    role = forms.ChoiceField(label="Rol", choices=ContactRole.choices)
+    function = forms.CharField(label="Functie", max_length=120, required=False)
+    invite = forms.BooleanField(
+        label="Meteen uitnodigen voor deze bevraging", required=False, initial=True
+    )
+
+
+class TestLinkForm(forms.Form):
+    municipality = forms.ModelChoiceField(
+        label="Testen als gemeente",
+        queryset=Municipality.objects.filter(valid_to__isnull=True).order_by("name"),
+        empty_label="Kies een gemeente",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )

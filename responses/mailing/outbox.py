@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
@@ -55,6 +56,13 @@ def enqueue_deliveries(ids: Iterable[int]) -> None:
     """Enqueue send tasks once the surrounding transaction (if any) has committed."""
     ids = list(ids)
     if not ids:
+        return
+    if not settings.MAIL_QUEUE_READY:
+        # No broker outside tests: never send inline in a web request; the rows wait
+        # PENDING for a worker (recover_deliveries) instead (docs/deployment.md).
+        logging.getLogger(__name__).warning(
+            "no CELERY_BROKER_URL; %d deliveries left PENDING for a worker", len(ids)
+        )
         return
 
     def _send() -> None:

@@ -78,14 +78,23 @@ def stream_of(municipality_id: int, partial: set[int]) -> str:
     return ReminderStream.NOT_STARTED
 
 
-def due_reminders(
-    *, campaign: Campaign, now: datetime | None = None
-) -> list[DueReminder]:
-    """Municipalities whose next reminder is due at `now` (no writes)."""
-    now = now or timezone.now()
+@dataclass
+class _State:
+    rules: dict[str, ReminderRule]
+    clocks: dict[int, Invitation]
+    partial: set[int]
+    history: dict[int, _History]
+
+
+def _state(campaign: Campaign, now: datetime) -> _State | None:
     rules = {r.stream: r for r in campaign.reminder_rules.filter(active=True)}
-    if not rules or campaign.status != CampaignStatus.OPEN or now >= campaign.closes_at:
-        return []
+    if (
+        not rules
+        or campaign.status != CampaignStatus.OPEN
+        or campaign.mail_paused
+        or now >= campaign.closes_at
+    ):
+        return None
     covered = covered_municipality_ids(campaign=campaign)
     partial = partial_municipality_ids(campaign=campaign)
     clocks = (
@@ -113,21 +122,124 @@ def due_reminders(
     for invitation in clocks:
         clock_by_muni.setdefault(invitation.municipality_id, invitation)
     history = _histories(campaign, [inv.pk for inv in clock_by_muni.values()])
+    return _State(rules, clock_by_muni, partial, history)
+
+
+def due_reminders(
+    *, campaign: Campaign, now: datetime | None = None
+) -> list[DueReminder]:
+    """Municipalities whose next reminder is due at `now` (no writes)."""
+    now = now or timezone.now()
+    state = _state(campaign, now)
+    return _due_at(state, campaign, now) if state else []
+
+
+def _due_at(state: _State, campaign: Campaign, now: datetime) -> list[DueReminder]:
     today = timezone.localtime(now).date()
     due = []
-    for muni_id, invitation in clock_by_muni.items():
-        stream = stream_of(muni_id, partial)
-        rule = rules.get(stream)
-        hist = history.get(invitation.pk, _History())
-        if rule is not None and _is_due(
-            rule, invitation.invited_at, hist, stream, now, today
-        ):
+    for muni_id, invitation in state.clocks.items():
+        stream = stream_of(muni_id, state.partial)
+        rule = state.rules.get(stream)
+        hist = state.history.get(invitation.pk, _History())
+        if rule is None:
+            continue
+        final = final_reminder_date(rule, campaign)
+        is_final = _is_final_due(final, hist, stream, now, today)
+        if is_final or _is_due(rule, invitation.invited_at, hist, stream, now, today):
+            staff = rule.include_staff and (
+                is_final
+                or rule.staff_after_days is None
+                or now >= invitation.invited_at + timedelta(days=rule.staff_after_days)
+            )
             due.append(
-                DueReminder(
-                    muni_id, stream, hist.max_round + 1, invitation, rule.include_staff
-                )
+                DueReminder(muni_id, stream, hist.max_round + 1, invitation, staff)
             )
     return due
+
+
+@dataclass
+class Upcoming:
+    rule: ReminderRule
+    next_date: date | None
+    municipalities: int
+    recipients: int
+
+
+def upcoming_reminders(
+    *, campaign: Campaign, now: datetime | None = None
+) -> list[Upcoming]:
+    """Per active rule: the next day it sends and to how many (if nothing changes).
+
+    A forward simulation over the days until closing on data fetched once; answers
+    arriving in the meantime only lower the numbers.
+    """
+    now = now or timezone.now()
+    rules = list(campaign.reminder_rules.filter(active=True).order_by("stream"))
+    state = _state(campaign, now)
+    if state is None:
+        return [Upcoming(rule, None, 0, 0) for rule in rules]
+    staff_per_muni = _staff_counts(list(state.clocks))
+    found: dict[str, Upcoming] = {}
+    day = now
+    while day < campaign.closes_at and len(found) < len(state.rules):
+        for stream, items in _by_stream(_due_at(state, campaign, day)).items():
+            if stream in found:
+                continue
+            staff = sum(
+                staff_per_muni.get(d.municipality_id, 0)
+                for d in items
+                if d.include_staff
+            )
+            found[stream] = Upcoming(
+                state.rules[stream],
+                timezone.localtime(day).date(),
+                len(items),
+                len(items) + staff,
+            )
+        # Beat ticks all day: due by the end of a day means sent that day.
+        end_of_day = timezone.localtime(day).replace(hour=23, minute=59, second=0)
+        day = end_of_day if day < end_of_day else end_of_day + timedelta(days=1)
+    return [found.get(rule.stream) or Upcoming(rule, None, 0, 0) for rule in rules]
+
+
+def _by_stream(due: list[DueReminder]) -> dict[str, list[DueReminder]]:
+    grouped: dict[str, list[DueReminder]] = defaultdict(list)
+    for item in due:
+        grouped[item.stream].append(item)
+    return grouped
+
+
+def _staff_counts(municipality_ids: list[int]) -> dict[int, int]:
+    counts: dict[int, int] = defaultdict(int)
+    for muni_id in (
+        Contact.objects.filter(
+            municipality_id__in=municipality_ids, active=True, email_bad=False
+        )
+        .exclude(role=ContactRole.MAYOR)
+        .values_list("municipality_id", flat=True)
+    ):
+        counts[muni_id] += 1
+    return counts
+
+
+def final_reminder_date(rule: ReminderRule, campaign: Campaign) -> date | None:
+    """The day of the rule's last-call reminder (N days before closing), if any."""
+    if rule.final_days_before_close is None:
+        return None
+    closes = timezone.localtime(campaign.closes_at).date()
+    return closes - timedelta(days=rule.final_days_before_close)
+
+
+def _is_final_due(
+    final: date | None, hist: _History, stream: str, now: datetime, today: date
+) -> bool:
+    # The last call goes out once, whatever max_count, but never twice in a day.
+    if final is None or today < final:
+        return False
+    if hist.last_at and now < hist.last_at + timedelta(days=1):
+        return False
+    last = hist.last_in_stream.get(stream)
+    return last is None or timezone.localtime(last).date() < final
 
 
 def _histories(campaign: Campaign, invitation_ids: list[int]) -> dict[int, _History]:
@@ -190,7 +302,9 @@ def send_due_reminders(
     campaigns = (
         [campaign]
         if campaign is not None
-        else list(Campaign.objects.filter(status=CampaignStatus.OPEN))
+        else list(
+            Campaign.objects.filter(status=CampaignStatus.OPEN, test_of__isnull=True)
+        )
     )
     result = {"campaigns": 0, "municipalities": 0, "queued": 0, "due": []}
     for item in campaigns:
@@ -211,32 +325,80 @@ def _queue(campaign: Campaign, due: list[DueReminder], *, now: datetime) -> int:
     staff = _staff_invitations(
         campaign, [d.municipality_id for d in due if d.include_staff]
     )
-    rows = []
-    for item in due:
-        recipients = [
+    pairs = [
+        (item, invitation)
+        for item in due
+        for invitation in [
             item.invitation,
             *(staff.get(item.municipality_id, []) if item.include_staff else []),
         ]
-        rows += [
-            Delivery(
-                campaign=campaign,
-                invitation=invitation,
-                kind=DeliveryKind.REMINDER,
-                round=item.round,
-                stream=item.stream,
-                email=invitation.email,
-                planned_at=now,
-            )
-            for invitation in recipients
-        ]
+    ]
+    invited = invited_ids(campaign, [inv.pk for _, inv in pairs])
+    rows = [
+        first_or_reminder(
+            campaign,
+            invitation,
+            invited=invited,
+            round=item.round,
+            stream=item.stream,
+            now=now,
+        )
+        for item, invitation in pairs
+    ]
     Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     ids = list(
         Delivery.objects.filter(
-            campaign=campaign, kind=DeliveryKind.REMINDER, status=DeliveryStatus.PENDING
+            campaign=campaign,
+            kind__in=[DeliveryKind.REMINDER, DeliveryKind.INVITATION],
+            status=DeliveryStatus.PENDING,
         ).values_list("pk", flat=True)
     )
     enqueue_deliveries(ids)
     return len(rows)
+
+
+def invited_ids(campaign: Campaign, invitation_ids: list[int]) -> set[int]:
+    """Invitations whose invitation mail is queued, sent or failed (not skipped)."""
+    return set(
+        Delivery.objects.filter(
+            campaign=campaign,
+            kind=DeliveryKind.INVITATION,
+            invitation_id__in=invitation_ids,
+            status__in=COUNTED,
+        ).values_list("invitation_id", flat=True)
+    )
+
+
+def first_or_reminder(
+    campaign: Campaign,
+    invitation: Invitation,
+    *,
+    invited: set[int],
+    round: int,  # noqa: A002 - the Delivery field
+    stream: str,
+    now: datetime,
+) -> Delivery:
+    """A reminder row, or the invitation itself for someone never invited.
+
+    A "Herinnering" as the first mail confuses a contact who never got the link.
+    """
+    if invitation.pk not in invited:
+        return Delivery(
+            campaign=campaign,
+            invitation=invitation,
+            kind=DeliveryKind.INVITATION,
+            round=0,
+            email=invitation.email,
+        )
+    return Delivery(
+        campaign=campaign,
+        invitation=invitation,
+        kind=DeliveryKind.REMINDER,
+        round=round,
+        stream=stream,
+        email=invitation.email,
+        planned_at=now,
+    )
 
 
 def _staff_invitations(
@@ -246,11 +408,8 @@ def _staff_invitations(
     if not municipality_ids:
         return {}
     contacts = Contact.objects.filter(
-        municipality_id__in=municipality_ids,
-        role=ContactRole.STAFF,
-        active=True,
-        email_bad=False,
-    )
+        municipality_id__in=municipality_ids, active=True, email_bad=False
+    ).exclude(role=ContactRole.MAYOR)
     Invitation.objects.bulk_create(
         [
             Invitation(
@@ -278,3 +437,28 @@ def _staff_invitations(
     ):
         by_muni[invitation.municipality_id].append(invitation)
     return by_muni
+
+
+def add_default_reminder_rules(*, campaign: Campaign) -> int:
+    """A sensible schedule for a new campaign; existing rules are left alone.
+
+    Mayors after 14 days, staff join from day 21, then weekly (at most twice), and
+    a last call to everyone still open 3 days before closing. Returns rules created.
+    """
+    created = 0
+    for stream in ReminderStream.values:
+        _, new = ReminderRule.objects.get_or_create(
+            campaign=campaign,
+            stream=stream,
+            defaults={
+                "first_after_days": 14,
+                "interval_days": 7,
+                "min_days_between": 5,
+                "max_count": 2,
+                "include_staff": True,
+                "staff_after_days": 21,
+                "final_days_before_close": 3,
+            },
+        )
+        created += new
+    return created

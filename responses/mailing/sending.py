@@ -62,11 +62,11 @@ def send_delivery(*, delivery_id: int, now: datetime | None = None) -> Outcome:
         return Outcome("not-pending")
     if delivery.not_before and delivery.not_before > now:
         return Outcome("not-due")
-    if (
-        delivery.kind in CAMPAIGN_MAILINGS
-        and delivery.campaign.status == CampaignStatus.PAUSED
+    if delivery.kind in CAMPAIGN_MAILINGS and (
+        delivery.campaign.mail_paused
+        or delivery.campaign.status == CampaignStatus.PAUSED
     ):
-        return Outcome("paused")  # stays PENDING; resume_campaign re-enqueues
+        return Outcome("paused")  # stays PENDING; resume/reopen re-enqueues
     reason = _skip_reason(delivery)
     if reason:
         _finish(
@@ -229,6 +229,7 @@ def recover_deliveries(*, now: datetime | None = None) -> dict[str, int]:
         )
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
         .exclude(kind__in=CAMPAIGN_MAILINGS, campaign__status=CampaignStatus.PAUSED)
+        .exclude(kind__in=CAMPAIGN_MAILINGS, campaign__mail_paused=True)
         .values_list("pk", flat=True)
     )
     enqueue_deliveries(ids)

@@ -52,3 +52,15 @@ def apply_retention_task(self) -> dict:
     from responses.reporting.retention import apply_retention
 
     return apply_retention().as_dict()
+
+
+@shared_task(bind=True, name="responses.send_reminders", acks_late=False)
+def send_reminders_task(self, campaign_id: int, selection: dict) -> int:
+    """Staff-confirmed reminders to a chosen audience (see mailing/audience.py)."""
+    from responses.mailing.audience import Selection, send_reminders
+    from responses.models import Campaign
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        return 0
+    return send_reminders(campaign=campaign, selection=Selection.from_dict(selection))

@@ -6,7 +6,8 @@ from django.db import models
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", "In voorbereiding"
     OPEN = "open", "Open"
-    PAUSED = "paused", "Gepauzeerd"
+    # Respondents see "tijdelijk onderbroken"; mail is held separately (mail_paused).
+    PAUSED = "paused", "Opgeschort"
     CLOSED = "closed", "Afgesloten"
 
 
@@ -14,29 +15,51 @@ class Campaign(models.Model):
     """One wave of the enquiry (e.g. Ledenbevraging 2026) on one instrument."""
 
     instrument = models.ForeignKey(
-        "surveys.Instrument", on_delete=models.PROTECT, related_name="campaigns"
+        "surveys.Instrument",
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        verbose_name="vragenlijst",
     )
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField("naam", max_length=200)
+    slug = models.SlugField("korte naam (URL)", max_length=60, unique=True)
     status = models.CharField(
-        max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+        "status",
+        max_length=10,
+        choices=CampaignStatus.choices,
+        default=CampaignStatus.DRAFT,
     )
-    opens_at = models.DateTimeField()
-    closes_at = models.DateTimeField()
+    # Mail only: no invitation or reminder leaves while set; respondents can still
+    # answer. Suspending the questionnaire itself is status PAUSED.
+    mail_paused = models.BooleanField("verzending gepauzeerd", default=False)
+    opens_at = models.DateTimeField("opent op")
+    closes_at = models.DateTimeField("sluit op")
     # Respondents may edit a submitted response until then (default: closes_at).
-    edit_until = models.DateTimeField(null=True, blank=True)
-    sender_name = models.CharField(max_length=200, default="VVSG")
-    sender_email = models.EmailField(default="radicalisering@vvsg.be")
-    reply_to = models.EmailField(blank=True)
+    edit_until = models.DateTimeField("aanpassen mogelijk tot", null=True, blank=True)
+    sender_name = models.CharField("naam afzender", max_length=200, default="VVSG")
+    sender_email = models.EmailField(
+        "e-mailadres afzender", default="radicalisering@vvsg.be"
+    )
+    reply_to = models.EmailField("antwoordadres", blank=True)
     previous = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="next_waves",
+        verbose_name="vorige golf",
         help_text="Vorige golf, voor trendvergelijking.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("aangemaakt op", auto_now_add=True)
+    # Test mode: staff answer a shadow campaign on the same instrument, so test
+    # answers never reach the real campaign's coverage, results, exports or mail.
+    test_of = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="test_campaign",
+        verbose_name="testomgeving van",
+    )
 
     class Meta:
         ordering = ["-opens_at"]
@@ -57,6 +80,10 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_test(self) -> bool:
+        return self.test_of_id is not None
+
 
 class ReminderStream(models.TextChoices):
     NOT_STARTED = "not_started", "Nog niet gestart"
@@ -67,18 +94,39 @@ class ReminderRule(models.Model):
     """When reminders go out for one stream; either fixed dates or an interval."""
 
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="reminder_rules"
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="reminder_rules",
+        verbose_name="bevraging",
     )
-    stream = models.CharField(max_length=20, choices=ReminderStream.choices)
+    stream = models.CharField("stroom", max_length=20, choices=ReminderStream.choices)
     send_on = models.JSONField(
-        default=list, blank=True, help_text="Vaste data (JJJJ-MM-DD)."
+        "vaste data", default=list, blank=True, help_text="Vaste data (JJJJ-MM-DD)."
     )
-    interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    first_after_days = models.PositiveSmallIntegerField(default=7)
-    max_count = models.PositiveSmallIntegerField(default=3)
-    min_days_between = models.PositiveSmallIntegerField(default=5)
-    include_staff = models.BooleanField(default=True)
-    active = models.BooleanField(default=True)
+    interval_days = models.PositiveSmallIntegerField(
+        "interval (dagen)", null=True, blank=True
+    )
+    first_after_days = models.PositiveSmallIntegerField(
+        "eerste na (dagen na uitnodiging)", default=7
+    )
+    max_count = models.PositiveSmallIntegerField("maximum aantal", default=3)
+    min_days_between = models.PositiveSmallIntegerField(
+        "minimum dagen ertussen", default=5
+    )
+    include_staff = models.BooleanField("ook medewerkers", default=True)
+    staff_after_days = models.PositiveSmallIntegerField(
+        "medewerkers vanaf (dagen na uitnodiging)",
+        null=True,
+        blank=True,
+        help_text="Leeg: medewerkers krijgen dezelfde rondes als de burgemeester.",
+    )
+    final_days_before_close = models.PositiveSmallIntegerField(
+        "laatste herinnering (dagen voor sluiting)",
+        null=True,
+        blank=True,
+        help_text="Eén laatste herinnering aan iedereen die nog open staat.",
+    )
+    active = models.BooleanField("actief", default=True)
 
     class Meta:
         verbose_name = "herinneringsregel"
@@ -108,12 +156,15 @@ class EmailTemplate(models.Model):
     """
 
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="email_templates"
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="email_templates",
+        verbose_name="bevraging",
     )
-    kind = models.CharField(max_length=30, choices=EmailTemplateKind.choices)
-    subject = models.CharField(max_length=200)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
+    kind = models.CharField("soort", max_length=30, choices=EmailTemplateKind.choices)
+    subject = models.CharField("onderwerp", max_length=200)
+    body_text = models.TextField("tekst")
+    body_html = models.TextField("HTML-tekst", blank=True)
 
     class Meta:
         verbose_name = "e-mailsjabloon"

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from responses.models.campaign import ReminderStream
+
 
 class DeliveryKind(models.TextChoices):
     INVITATION = "invitation", "Uitnodiging"
@@ -23,7 +25,10 @@ class Delivery(models.Model):
     """One mail to one recipient in one round; claimed atomically before sending."""
 
     campaign = models.ForeignKey(
-        "responses.Campaign", on_delete=models.CASCADE, related_name="deliveries"
+        "responses.Campaign",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name="bevraging",
     )
     invitation = models.ForeignKey(
         "responses.Invitation",
@@ -31,27 +36,37 @@ class Delivery(models.Model):
         null=True,
         blank=True,
         related_name="deliveries",
+        verbose_name="uitnodiging",
     )
-    kind = models.CharField(max_length=20, choices=DeliveryKind.choices)
-    stream = models.CharField(max_length=20, blank=True)
-    round = models.PositiveSmallIntegerField(default=0)
-    email = models.EmailField()
+    kind = models.CharField(
+        max_length=20, choices=DeliveryKind.choices, verbose_name="soort"
+    )
+    stream = models.CharField(
+        max_length=20, blank=True, verbose_name="stroom", choices=ReminderStream.choices
+    )
+    round = models.PositiveSmallIntegerField(default=0, verbose_name="ronde")
+    email = models.EmailField(verbose_name="e-mailadres")
     status = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+        max_length=10,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        verbose_name="status",
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name="pogingen")
+    last_error = models.TextField(blank=True, verbose_name="laatste fout")
     # Extra, non-secret placeholders for this mail (forward note, answer summary...).
     # The link is never stored: it is rebuilt from the invitation at send time.
-    context = models.JSONField(default=dict, blank=True)
+    context = models.JSONField(default=dict, blank=True, verbose_name="extra gegevens")
     # Backoff after a temporary SMTP error: neither the task nor the sweep claims
     # the row earlier.
-    not_before = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    not_before = models.DateTimeField(null=True, blank=True, verbose_name="niet vóór")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="aangemaakt op")
     # The service clock (`now=`) when the reminder was planned; spacing uses it.
-    planned_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    planned_at = models.DateTimeField(null=True, blank=True, verbose_name="gepland op")
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="opgenomen op"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name="verzonden op")
 
     class Meta:
         ordering = ["-created_at"]

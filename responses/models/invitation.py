@@ -18,12 +18,16 @@ class Invitation(models.Model):
     """
 
     campaign = models.ForeignKey(
-        "responses.Campaign", on_delete=models.CASCADE, related_name="invitations"
+        "responses.Campaign",
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name="bevraging",
     )
     municipality = models.ForeignKey(
         "municipalities.Municipality",
         on_delete=models.PROTECT,
         related_name="invitations",
+        verbose_name="gemeente",
     )
     contact = models.ForeignKey(
         "municipalities.Contact",
@@ -31,6 +35,7 @@ class Invitation(models.Model):
         null=True,
         blank=True,
         related_name="invitations",
+        verbose_name="contactpersoon",
     )
     response = models.ForeignKey(
         "responses.Response",
@@ -38,6 +43,7 @@ class Invitation(models.Model):
         null=True,
         blank=True,
         related_name="invitations",
+        verbose_name="respons",
     )
     forwarded_by = models.ForeignKey(
         "self",
@@ -45,21 +51,35 @@ class Invitation(models.Model):
         null=True,
         blank=True,
         related_name="forwards",
+        verbose_name="doorgestuurd door",
     )
     kind = models.CharField(
-        max_length=20, choices=InvitationKind.choices, default=InvitationKind.MAYOR
+        max_length=20,
+        choices=InvitationKind.choices,
+        default=InvitationKind.MAYOR,
+        verbose_name="soort",
     )
-    name = models.CharField(max_length=200)
-    email = models.EmailField()
-    function = models.CharField(max_length=120, blank=True)
-    token_hash = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, verbose_name="naam")
+    email = models.EmailField(verbose_name="e-mailadres")
+    function = models.CharField(max_length=120, blank=True, verbose_name="functie")
+    token_hash = models.CharField(
+        max_length=64, unique=True, verbose_name="token (hash)"
+    )
     # Random per-invitation secret; the link token is HMAC(INVITATION_TOKEN_KEY, nonce),
     # so every mail can rebuild the same link without storing it (docs/security.md).
-    token_nonce = models.CharField(max_length=64, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    first_opened_at = models.DateTimeField(null=True, blank=True)
-    last_opened_at = models.DateTimeField(null=True, blank=True)
+    token_nonce = models.CharField(
+        max_length=64, blank=True, default="", verbose_name="token-nonce"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="aangemaakt op")
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="ingetrokken op"
+    )
+    first_opened_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="eerst geopend op"
+    )
+    last_opened_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="laatst geopend op"
+    )
 
     class Meta:
         ordering = ["campaign", "municipality__name", "created_at"]

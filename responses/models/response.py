@@ -13,23 +13,41 @@ class Response(models.Model):
     """One filled-in questionnaire; it can represent several besturen (coordinator)."""
 
     campaign = models.ForeignKey(
-        "responses.Campaign", on_delete=models.PROTECT, related_name="responses"
+        "responses.Campaign",
+        on_delete=models.PROTECT,
+        related_name="responses",
+        verbose_name="bevraging",
     )
     status = models.CharField(
-        max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.STARTED
+        max_length=10,
+        choices=ResponseStatus.choices,
+        default=ResponseStatus.STARTED,
+        verbose_name="status",
     )
-    respondent_name = models.CharField(max_length=200, blank=True)
-    respondent_email = models.EmailField(blank=True)
-    respondent_function = models.CharField(max_length=120, blank=True)
-    is_coordinator = models.BooleanField(default=False)
-    current_section = models.CharField(max_length=60, blank=True)
-    started_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    respondent_name = models.CharField(
+        max_length=200, blank=True, verbose_name="naam respondent"
+    )
+    respondent_email = models.EmailField(
+        blank=True, verbose_name="e-mailadres respondent"
+    )
+    respondent_function = models.CharField(
+        max_length=120, blank=True, verbose_name="functie respondent"
+    )
+    is_coordinator = models.BooleanField(
+        default=False, verbose_name="intergemeentelijk coördinator"
+    )
+    current_section = models.CharField(
+        max_length=60, blank=True, verbose_name="huidige sectie"
+    )
+    started_at = models.DateTimeField(auto_now_add=True, verbose_name="gestart op")
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="bijgewerkt op")
+    submitted_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="ingediend op"
+    )
     # Bumped by every answer save; lets clients detect a concurrent editor.
-    revision = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=0, verbose_name="revisie")
     imported = models.BooleanField(
-        default=False
+        default=False, verbose_name="geïmporteerd"
     )  # loaded from an earlier wave's export
 
     class Meta:
@@ -48,15 +66,24 @@ class ResponseMunicipality(models.Model):
     """A bestuur a response speaks for. A municipality is covered once per campaign."""
 
     response = models.ForeignKey(
-        Response, on_delete=models.CASCADE, related_name="represented"
+        Response,
+        on_delete=models.CASCADE,
+        related_name="represented",
+        verbose_name="respons",
     )
     campaign = models.ForeignKey(
-        "responses.Campaign", on_delete=models.CASCADE, related_name="+"
+        "responses.Campaign",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="bevraging",
     )
     municipality = models.ForeignKey(
-        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+"
+        "municipalities.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="gemeente",
     )
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_at = models.DateTimeField(auto_now_add=True, verbose_name="toegevoegd op")
 
     class Meta:
         ordering = ["municipality__name"]
@@ -81,22 +108,29 @@ class Answer(models.Model):
     """
 
     response = models.ForeignKey(
-        Response, on_delete=models.CASCADE, related_name="answers"
+        Response,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        verbose_name="respons",
     )
     question = models.ForeignKey(
-        "surveys.Question", on_delete=models.PROTECT, related_name="answers"
+        "surveys.Question",
+        on_delete=models.PROTECT,
+        related_name="answers",
+        verbose_name="vraag",
     )
-    value = models.JSONField(null=True, blank=True)
-    other_text = models.TextField(blank=True)
+    value = models.JSONField(null=True, blank=True, verbose_name="waarde")
+    other_text = models.TextField(blank=True, verbose_name="tekst bij 'andere'")
     answered_by = models.ForeignKey(
         "responses.Invitation",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name="beantwoord door",
     )
-    revision = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(default=1, verbose_name="revisie")
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="bijgewerkt op")
 
     class Meta:
         verbose_name = "antwoord"
@@ -114,18 +148,24 @@ class Answer(models.Model):
 class AnswerRevision(models.Model):
     """Append-only history: who saved which value when."""
 
-    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="history")
-    value = models.JSONField(null=True, blank=True)
-    other_text = models.TextField(blank=True)
+    answer = models.ForeignKey(
+        Answer,
+        on_delete=models.CASCADE,
+        related_name="history",
+        verbose_name="antwoord",
+    )
+    value = models.JSONField(null=True, blank=True, verbose_name="waarde")
+    other_text = models.TextField(blank=True, verbose_name="tekst bij 'andere'")
     answered_by = models.ForeignKey(
         "responses.Invitation",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name="beantwoord door",
     )
-    revision = models.PositiveIntegerField()
-    saved_at = models.DateTimeField(auto_now_add=True)
+    revision = models.PositiveIntegerField(verbose_name="revisie")
+    saved_at = models.DateTimeField(auto_now_add=True, verbose_name="bewaard op")
 
     class Meta:
         ordering = ["answer", "revision"]

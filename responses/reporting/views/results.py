@@ -34,7 +34,12 @@ def _options(request):
 
 @permission_required(PERMISSION, raise_exception=True)
 def campaign_list(request):
-    campaigns = Campaign.objects.select_related("instrument").order_by("-opens_at")
+    # Test-mode shadows (console, issue 15) have no results of their own to show.
+    campaigns = (
+        Campaign.objects.filter(test_of__isnull=True)
+        .select_related("instrument")
+        .order_by("-opens_at")
+    )
     return render(request, "responses/results/list.html", {"campaigns": campaigns})
 
 

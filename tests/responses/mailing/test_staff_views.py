@@ -1,11 +1,15 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from municipalities.models import ContactRole
 from responses.mailing.campaigns import send_invitations
-from responses.models import CampaignStatus, Delivery, DeliveryStatus, ResponseStatus
+from responses.models import CampaignStatus, Delivery, DeliveryStatus
 from tests.factories import (
     make_campaign,
     make_cluster,
@@ -13,6 +17,7 @@ from tests.factories import (
     make_covering_response,
     make_municipality,
     make_province,
+    make_reminder_rule,
 )
 
 pytestmark = pytest.mark.django_db
@@ -48,24 +53,25 @@ def _world(n=6, campaign=None):
     return campaign, munis
 
 
-def test_dashboard_shows_counts_streams_and_recipients(
+def test_dashboard_shows_live_progress_and_reminder_schedule(
     client, sender, django_capture_on_commit_callbacks
 ):
     campaign, munis = _world()
+    make_reminder_rule(campaign=campaign, first_after_days=14, include_staff=False)
     with django_capture_on_commit_callbacks(execute=True):
         send_invitations(campaign=campaign)
     make_covering_response(campaign=campaign, municipalities=[munis[0]])
-    make_covering_response(
-        campaign=campaign, municipalities=[munis[1]], status=ResponseStatus.PARTIAL
-    )
 
     response = client.get(reverse("responses:show-campaign", args=[campaign.slug]))
 
     html = response.content.decode()
-    assert "Nog niet gestart: 4" in html
-    assert "Gedeeltelijk ingevuld: 1" in html
-    assert "Burgemeester 2" in html and "Burgemeester 0" not in html
-    assert "Uitnodigingen nu versturen" in html
+    assert 'hx-get="/beheer/campagnes/golf-2026/voortgang/"' in html
+    assert 'data-status="sent">6<' in html
+    schedule = html.split('id="reminder-schedule"')[1].split("</table>")[0]
+    expected = (timezone.localtime() + timedelta(days=14)).date()
+    assert date_format(expected, "j F Y") in schedule
+    assert "5 (5 gemeenten)" in schedule  # the covered one gets nothing
+    assert "Uitnodigingen versturen" in html
 
 
 def test_dashboard_query_count_is_constant(
@@ -123,16 +129,23 @@ def test_send_test_mail_goes_to_the_given_address(
     assert "Voorbeeldgemeente" in mail.outbox[0].subject
 
 
-def test_pause_and_resume_change_status(client, sender):
+def test_pause_holds_mail_only_and_suspend_stops_respondents(client, sender):
     campaign, _ = _world(1)
+    url = reverse("responses:change-campaign", args=[campaign.slug, "pauzeer"])
 
-    client.post(reverse("responses:pause-campaign", args=[campaign.slug]))
+    confirm = client.get(url).content.decode()
+    client.post(url)
     campaign.refresh_from_db()
-    paused = campaign.status
-    client.post(reverse("responses:resume-campaign", args=[campaign.slug]))
+    paused = (campaign.status, campaign.mail_paused)
+    client.post(reverse("responses:change-campaign", args=[campaign.slug, "hervat"]))
+    client.post(
+        reverse("responses:change-campaign", args=[campaign.slug, "opschorten"])
+    )
     campaign.refresh_from_db()
 
-    assert (paused, campaign.status) == (CampaignStatus.PAUSED, CampaignStatus.OPEN)
+    assert "Respondenten kunnen gewoon verder antwoorden" in confirm
+    assert paused == (CampaignStatus.OPEN, True)
+    assert (campaign.status, campaign.mail_paused) == (CampaignStatus.PAUSED, False)
 
 
 def test_delivery_log_lists_failures_with_reason_and_retry_resends(
