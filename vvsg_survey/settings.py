@@ -263,6 +263,10 @@ MAIL_BUDGETS = {
 FORWARD_LIMIT_PER_HOUR = env_int("FORWARD_LIMIT_PER_HOUR", 5)
 FORWARD_LIMIT_PER_CAMPAIGN = env_int("FORWARD_LIMIT_PER_CAMPAIGN", 20)
 FORWARD_MESSAGE_MAX_LENGTH = env_int("FORWARD_MESSAGE_MAX_LENGTH", 500)
+# Answer history: one person's saves of one answer within this many seconds share
+# one history row; at most ANSWER_HISTORY_LIMIT rows are kept per answer.
+ANSWER_REVISION_COALESCE_SECONDS = env_int("ANSWER_REVISION_COALESCE_SECONDS", 600)
+ANSWER_HISTORY_LIMIT = env_int("ANSWER_HISTORY_LIMIT", 50)
 
 # Celery: no broker configured means tasks run in-process (development, newcomer tests).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

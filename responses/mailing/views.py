@@ -23,6 +23,7 @@ from responses.answering.coverage import (
     partial_municipality_ids,
     response_rates,
 )
+from responses.mailing.budgets import budget_refusals
 from responses.mailing.campaigns import (
     pause_campaign,
     resume_campaign,
@@ -78,6 +79,7 @@ def show_campaign(request, slug):
         "recipient_total": len(uncovered),
         "test_form": TestMailForm(initial={"email": request.user.email}),
         "can_send": request.user.has_perm(SEND),
+        "budget_refusals": budget_refusals(campaign=campaign),
     }
     return render(request, "responses/staff/campaign_detail.html", context)
 
