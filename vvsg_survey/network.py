@@ -13,7 +13,7 @@ def client_ip(request) -> str:
     left of it is client-supplied and ignored, so a forged header cannot pick the
     address that rate limits and lockouts count against.
     """
-    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    remote = request.META.get("REMOTE_ADDR", "")
     count = settings.TRUSTED_PROXY_COUNT
     if count <= 0:
         return remote

@@ -415,6 +415,7 @@ def _forward(
             # Counted by _forward_limit_reached: the forwarder's budget.
             "forwarded_by_id": invitation.pk,
             "note": message.strip(),
+            "note_lines": message.strip().splitlines(),
             "forwarded_by": invitation.name,
             "forwarded_by_email": invitation.email,
             "municipality": invitation.municipality.name,
