@@ -50,13 +50,13 @@ def pending_device(user) -> TOTPDevice:
     return device
 
 
-def confirm_device(*, device: TOTPDevice, token: str) -> bool:
-    """Confirm an enrolment with the first code the app shows."""
-    if not device.verify_token(token):
-        return False
+def confirm_device(*, device: TOTPDevice, token: str) -> str:
+    """Confirm an enrolment with the first code the app shows ("" = confirmed)."""
+    if problem := check_code(device=device, token=token):
+        return problem
     TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
     device.confirmed = True
-    return True
+    return ""
 
 
 def qr_data_uri(text: str) -> str:
@@ -83,6 +83,17 @@ class TwoFactorMiddleware:
             target = "twofactor-verify" if confirmed_device(user) else "twofactor-enrol"
             return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)
+
+
+def check_code(*, device: TOTPDevice, token: str) -> str:
+    """ "" when the code is right, else the Dutch reason it was refused."""
+    allowed, _ = device.verify_is_allowed()
+    if not allowed:
+        # django-otp doubles the wait after every wrong code.
+        return "Te veel foute codes na elkaar. Wacht even en probeer opnieuw."
+    if device.verify_token(token):
+        return ""
+    return "Deze code klopt niet of is verlopen."
 
 
 class CodeForm(forms.Form):
@@ -113,10 +124,11 @@ def verify(request):
         return redirect("twofactor-enrol")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
+        problem = check_code(device=device, token=form.cleaned_data["code"])
+        if not problem:
             otp_login(request, device)
             return redirect(_next_url(request))
-        form.add_error("code", "Deze code klopt niet of is verlopen.")
+        form.add_error("code", problem)
     context = {"form": form, "next": _next_url(request)}
     return render(request, "twofactor/verify.html", context)
 
@@ -128,10 +140,11 @@ def enrol(request):
     device = pending_device(request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if confirm_device(device=device, token=form.cleaned_data["code"]):
+        problem = confirm_device(device=device, token=form.cleaned_data["code"])
+        if not problem:
             otp_login(request, device)
             return redirect(_next_url(request))
-        form.add_error("code", "Deze code klopt niet of is verlopen.")
+        form.add_error("code", problem)
     uri = device.config_url
     context = {
         "form": form,
