@@ -124,3 +124,31 @@ def test_production_refuses_to_start_without_a_shared_cache():
     assert "ImproperlyConfigured" in done.stderr
     assert "CACHE_URL" in done.stderr
     assert (shared.returncode, shared.stderr) == (0, "")
+
+
+@pytest.mark.services
+def test_counters_live_in_the_shared_redis_cache(client, settings, redis_url):
+    """With CACHE_URL every gunicorn worker reads the same counters."""
+    import redis
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "abuse-test",
+        }
+    }
+    settings.TOKEN_RATE_LIMIT = 5
+    cache.clear()
+    server = redis.Redis.from_url(redis_url)
+
+    statuses = [
+        client.get(f"/b/guess-{i}/", REMOTE_ADDR="192.0.2.77").status_code
+        for i in range(7)
+    ]
+    keys = {key.decode() for key in server.keys("abuse-test:*token-fail*")}
+
+    assert statuses == [404] * 5 + [429] * 2
+    assert keys == {"abuse-test:1:token-fail:192.0.2.77", "abuse-test:1:token-fail:*"}
+    assert int(server.get("abuse-test:1:token-fail:192.0.2.77")) == 7
+    cache.clear()
