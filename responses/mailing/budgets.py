@@ -58,7 +58,7 @@ def record_refusal(
 
 
 def budget_refusals(*, campaign: Campaign) -> list[dict]:
-    """Per mail kind: invitations that hit a budget and refused mails in total."""
+    """Per mail kind and limit: invitations that hit it and refused mails in total."""
     rows = (
         Delivery.objects.filter(
             campaign=campaign,
@@ -66,18 +66,18 @@ def budget_refusals(*, campaign: Campaign) -> list[dict]:
             status=DeliveryStatus.SKIPPED,
             last_error__startswith=REFUSED,
         )
-        .values("kind")
+        .values("kind", "last_error")
         .annotate(invitations=Count("id"), refused=Sum("attempts"))
-        .order_by("kind")
+        .order_by("kind", "last_error")
     )
     labels = dict(Delivery._meta.get_field("kind").choices)
     return [
         {
             "kind": row["kind"],
             "label": labels.get(row["kind"], row["kind"]),
+            "limit": row["last_error"].removeprefix(f"{REFUSED}: "),
             "invitations": row["invitations"],
             "refused": row["refused"],
-            "budget": budget_for(row["kind"]),
         }
         for row in rows
     ]

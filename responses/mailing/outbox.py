@@ -47,7 +47,7 @@ def queue_mail(
         # Budget check only for a new row: asking twice for one round stays idempotent.
         repeat = Delivery.objects.filter(invitation=invitation, kind=kind, round=round)
         if not repeat.exists() and over_budget(invitation=invitation, kind=kind):
-            why = f"meer dan {budget_for(kind)} per uitnodiging"
+            why = f"{budget_for(kind)} per uitnodiging"
             return record_refusal(
                 campaign=campaign,
                 invitation=invitation,

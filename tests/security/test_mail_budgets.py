@@ -231,7 +231,10 @@ def test_every_kind_has_a_per_invitation_budget_shown_on_the_campaign_page(
     assert (refusal.status, refusal.attempts) == (DeliveryStatus.SKIPPED, 3)
     html = page.content.decode()
     assert 'id="budget-refusals"' in html
-    assert "Herinnering: 3 geweigerd, bij 1 uitnodiging (budget 2" in html
+    assert (
+        "Herinnering: 3 geweigerd, bij 1 uitnodiging "
+        "(limiet: 2 per uitnodiging)" in html
+    )
 
 
 @pytest.mark.services
