@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -74,6 +75,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "import_export",
     "django_htmx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "municipalities",
     "surveys",
     "responses",
@@ -81,16 +85,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "vvsg_survey.middleware.ContentSecurityPolicyMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "vvsg_survey.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads request.POST (CSRF): unreadable bodies end here with 400.
+    "vvsg_survey.middleware.RequestEncodingMiddleware",
+    "vvsg_survey.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "vvsg_survey.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns a lockout into the Dutch lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vvsg_survey.urls"
@@ -142,6 +154,13 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL", "")
+if env_bool("HTTPS", False) and not CACHE_URL:
+    # Rate limits and login lockouts count in the cache: per-process memory would
+    # give every gunicorn worker its own counter (4 workers, 4x the attempts).
+    raise ImproperlyConfigured(
+        "HTTPS=true (production) needs CACHE_URL=redis://... so that rate limits "
+        "are shared by all workers"
+    )
 if CACHE_URL:
     CACHES = {
         "default": {
@@ -160,6 +179,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username+address is refused before the password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 LANGUAGE_CODE = "nl-be"
 LANGUAGES = [("nl-be", "Nederlands")]
@@ -198,10 +222,55 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
-)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Django's own CSP middleware; the templates load no inline scripts or styles.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "style-src": ["'self'"],
+    "script-src": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+
+# --- Abuse resistance (docs/security.md) -------------------------------------------
+# Staff sessions end after this many seconds without a request (sliding window).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 3600)
+SESSION_SAVE_EVERY_REQUEST = True
+# Number of reverse proxies in front of gunicorn whose X-Forwarded-For is trusted;
+# 0 = use the connecting address (X-Forwarded-For is then ignored: anyone can set it).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Staff login: django-axes locks a username+address after this many failures.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "vvsg_survey.network.client_ip"
+AXES_VERBOSE = False
+# Two-factor (TOTP) for staff who may export or view results; on by default in
+# production, off on the embedded default so the demo login keeps working.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", HTTPS)
+OTP_TOTP_ISSUER = "VVSG Ledenbevraging"
+# Mails per invitation and kind over a whole campaign; a mail over budget is not
+# sent but recorded (Delivery status "skipped", see responses/mailing/budgets.py).
+MAIL_BUDGETS = {
+    "invitation": env_int("MAIL_BUDGET_INVITATION", 5),
+    "reminder": env_int("MAIL_BUDGET_REMINDER", 10),
+    "forward": env_int("MAIL_BUDGET_FORWARD", 5),
+    "confirmation": env_int("MAIL_BUDGET_CONFIRMATION", 10),
+    "test": env_int("MAIL_BUDGET_TEST", 20),
+}
+# Forwards one invitation may send: per hour and over the campaign.
+FORWARD_LIMIT_PER_HOUR = env_int("FORWARD_LIMIT_PER_HOUR", 5)
+FORWARD_LIMIT_PER_CAMPAIGN = env_int("FORWARD_LIMIT_PER_CAMPAIGN", 20)
+FORWARD_MESSAGE_MAX_LENGTH = env_int("FORWARD_MESSAGE_MAX_LENGTH", 500)
+# Answer history: one person's saves of one answer within this many seconds share
+# one history row; at most ANSWER_HISTORY_LIMIT rows are kept per answer.
+ANSWER_REVISION_COALESCE_SECONDS = env_int("ANSWER_REVISION_COALESCE_SECONDS", 600)
+ANSWER_HISTORY_LIMIT = env_int("ANSWER_HISTORY_LIMIT", 50)
 
 # --- Celery (console, issue 15) ---------------------------------------------------
 # No web request sends mail, in any mode: scripts/run starts a real worker on an
@@ -257,8 +326,10 @@ IMPORT_MAX_XLSX_UNCOMPRESSED = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED", 200_000_0
 # --- end uploaded tables ---
 
 # Survey behaviour.
-# Failed token lookups allowed per client IP per window before answering 429.
+# Failed token lookups allowed per client address per window before unknown links
+# answer 429 (a valid link keeps working), and over all addresses together.
 TOKEN_RATE_LIMIT = env_int("TOKEN_RATE_LIMIT", 20)
+TOKEN_GLOBAL_RATE_LIMIT = env_int("TOKEN_GLOBAL_RATE_LIMIT", 1000)
 TOKEN_RATE_WINDOW_SECONDS = env_int("TOKEN_RATE_WINDOW_SECONDS", 600)
 RESULTS_MIN_CELL = env_int("RESULTS_MIN_CELL", 5)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 730)
@@ -276,10 +347,19 @@ MAIL_STALE_CLAIM_SECONDS = env_int("MAIL_STALE_CLAIM_SECONDS", 600)
 # ...and re-enqueues PENDING rows older than this (a lost task message).
 MAIL_REQUEUE_AFTER_SECONDS = env_int("MAIL_REQUEUE_AFTER_SECONDS", 300)
 
+# No invitation token reaches a log: configure() makes every new log record
+# (Django, Celery, gunicorn, third-party) pass the redaction filter, and the console
+# handler carries the same filter for records built elsewhere.
+LOGGING_CONFIG = "vvsg_survey.logging.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "vvsg_survey.logging.RedactSecretsFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

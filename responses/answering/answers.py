@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -39,7 +40,9 @@ from responses.mailing.outbox import queue_mail
 from responses.models import (
     Answer,
     AnswerRevision,
+    Delivery,
     DeliveryKind,
+    DeliveryStatus,
     Invitation,
     Response,
     ResponseStatus,
@@ -205,7 +208,7 @@ def _write_one(
                     response=response, question_id=question_id
                 )
                 return _conflict(code, row, value, other_text)
-            _record_revision(row)
+            _record_revision(row, now=now)
             return True
         if row.value == value and row.other_text == other_text:
             return False
@@ -226,7 +229,7 @@ def _write_one(
             row.refresh_from_db()
             return _conflict(code, row, value, other_text)
         row.refresh_from_db()
-        _record_revision(row)
+        _record_revision(row, now=now)
         return True
 
 
@@ -237,14 +240,51 @@ def _unchanged_since(row: Answer, base: int, value, other_text) -> bool:
     return seen is not None and seen.value == value and seen.other_text == other_text
 
 
-def _record_revision(row: Answer) -> None:
-    AnswerRevision.objects.create(
+def _record_revision(row: Answer, *, now: datetime) -> None:
+    """Append the new state to the answer's history, coalescing autosave bursts.
+
+    Typing a sentence autosaves many times. A save by the same person within
+    ANSWER_REVISION_COALESCE_SECONDS overwrites the newest history row, except the
+    first row of that person's run: a colleague's page may carry that revision, and
+    _unchanged_since needs its value to tell a stale re-post from a real conflict.
+    Only the newest ANSWER_HISTORY_LIMIT rows are kept, so no client can grow the
+    table without bound.
+    """
+    last, previous = (
+        list(AnswerRevision.objects.filter(answer=row).order_by("-revision")[:2])
+        + [None, None]
+    )[:2]
+    window = now - timedelta(seconds=settings.ANSWER_REVISION_COALESCE_SECONDS)
+    same_run = (
+        last is not None
+        and previous is not None
+        and last.answered_by_id == previous.answered_by_id == row.answered_by_id
+        and last.saved_at >= window
+        and previous.saved_at >= window
+    )
+    if same_run:
+        AnswerRevision.objects.filter(pk=last.pk).update(
+            value=row.value,
+            other_text=row.other_text,
+            revision=row.revision,
+            saved_at=now,
+        )
+        return
+    created = AnswerRevision.objects.create(
         answer=row,
         value=row.value,
         other_text=row.other_text,
         answered_by=row.answered_by,
         revision=row.revision,
     )
+    # auto_now_add ignores a given value; the service clock decides the window.
+    AnswerRevision.objects.filter(pk=created.pk).update(saved_at=now)
+    stale = AnswerRevision.objects.filter(answer=row).order_by("-revision")[
+        settings.ANSWER_HISTORY_LIMIT :
+    ]
+    stale_ids = list(stale.values_list("pk", flat=True))
+    if stale_ids:
+        AnswerRevision.objects.filter(pk__in=stale_ids).delete()
 
 
 def _conflict(code: str, row: Answer, value, other_text) -> Conflict:
@@ -289,7 +329,8 @@ def submit_response(
     """Mark a complete response submitted and mail a copy of the answers.
 
     Refused (nothing changes) while a visible required question is unanswered.
-    Submitting again after an edit keeps the first submitted_at and sends a new copy.
+    Submitting again after an edit keeps the first submitted_at and sends a new copy;
+    submitting again without a change sends nothing.
     """
     now = now or timezone.now()
     if not can_edit(campaign=response.campaign, response=response, now=now):
@@ -302,6 +343,8 @@ def submit_response(
         return SubmitResult(submitted=False, errors=errors)
     resubmitted = response.status == ResponseStatus.SUBMITTED
     with transaction.atomic():
+        # The UPDATE locks the response row: concurrent submits queue one by one and
+        # each sees the confirmation the previous one queued.
         Response.objects.filter(pk=response.pk).update(
             status=ResponseStatus.SUBMITTED, updated_at=now
         )
@@ -313,14 +356,45 @@ def submit_response(
     return SubmitResult(submitted=True, resubmitted=resubmitted)
 
 
+def confirmation_round(response: Response) -> int:
+    """One confirmation per submitted state of the answers.
+
+    Every saved change bumps Response.revision, so a submit without change since
+    the last confirmed one maps to the same round and queues nothing. Kept below
+    budgets.REFUSAL_ROUND (the small-integer column's maximum).
+    """
+    return response.revision % 32000
+
+
+def confirmation_recipient(*, response: Response, invitation: Invitation) -> Invitation:
+    """Who gets the copy: the submitter's own address, never a typed one.
+
+    The address typed on the besturen page counts only when it belongs to an active
+    invitation of the same response (a colleague the link was forwarded to).
+    """
+    typed = (response.respondent_email or "").strip()
+    if typed and typed.lower() != invitation.email.lower():
+        colleague = response.invitations.filter(
+            email__iexact=typed, revoked_at__isnull=True
+        ).first()
+        if colleague is not None:
+            return colleague
+    return invitation
+
+
 def queue_confirmation(*, response: Response, invitation: Invitation):
-    email = response.respondent_email or invitation.email
-    round_no = invitation.deliveries.filter(kind=DeliveryKind.CONFIRMATION).count()
+    round_no = confirmation_round(response)
+    already = Delivery.objects.filter(
+        invitation__response=response, kind=DeliveryKind.CONFIRMATION, round=round_no
+    ).exclude(status=DeliveryStatus.SKIPPED)
+    if already.exists():
+        return None  # this state of the answers was confirmed before
+    recipient = confirmation_recipient(response=response, invitation=invitation)
     return queue_mail(
         campaign=response.campaign,
         kind=DeliveryKind.CONFIRMATION,
-        email=email,
-        invitation=invitation,
+        email=recipient.email,
+        invitation=recipient,
         round=round_no,
         context=confirmation_context(response=response),
     )

@@ -13,10 +13,14 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from responses.answering.answers import Submitted
+from responses.answering.text import validate_no_links
 from surveys.branching import QuestionSpec
+from surveys.text import validate_text
 from surveys.types import NOT_POSTED, kind
 
 
@@ -26,7 +30,10 @@ class RespondentForm(forms.Form):
     respondent_name = forms.CharField(label=_("Uw naam"), max_length=200)
     respondent_email = forms.EmailField(
         label=_("Uw e-mailadres"),
-        help_text=_("U ontvangt hier een kopie van uw antwoorden na het indienen."),
+        help_text=_(
+            "Voor vragen over uw antwoorden. De kopie na het indienen gaat naar het "
+            "adres waarop u de uitnodiging ontving."
+        ),
         error_messages={
             "invalid": _("Vul een geldig e-mailadres in, bv. naam@gemeente.be.")
         },
@@ -71,17 +78,47 @@ class RespondentForm(forms.Form):
 
 
 class ForwardForm(forms.Form):
-    name = forms.CharField(label=_("Naam van uw collega"), max_length=200)
+    """Who to forward to, and an optional note that goes into the mail as quoted,
+    plain text. Nothing typed here may carry a link: the mail comes from VVSG's
+    address and must not become a vehicle for phishing."""
+
+    name = forms.CharField(
+        label=_("Naam van uw collega"),
+        max_length=200,
+        validators=[validate_text, validate_no_links],
+    )
     email = forms.EmailField(
         label=_("E-mailadres van uw collega"),
         error_messages={
             "invalid": _("Vul een geldig e-mailadres in, bv. naam@gemeente.be.")
         },
     )
-    function = forms.CharField(label=_("Functie"), max_length=120, required=False)
+    function = forms.CharField(
+        label=_("Functie"),
+        max_length=120,
+        required=False,
+        validators=[validate_text, validate_no_links],
+    )
+    message = forms.CharField(
+        label=_("Persoonlijk bericht (optioneel)"),
+        required=False,
+        validators=[validate_text, validate_no_links],
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Gewone tekst, zonder links. Uw collega ziet dit als uw woorden in de mail."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        limit = settings.FORWARD_MESSAGE_MAX_LENGTH
+        self.fields["message"].max_length = limit
+        self.fields["message"].validators.append(MaxLengthValidator(limit))
+        self.fields["message"].widget.attrs["maxlength"] = limit
+        self.fields["message"].error_messages["max_length"] = _(
+            "Uw bericht is te lang: hoogstens %(limit_value)d tekens "
+            "(nu %(show_value)d)."
+        )
         for field in self.fields.values():
             field.error_messages["required"] = _("Dit veld is verplicht.")
         self.helper = FormHelper()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -18,12 +18,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from municipalities.models import Municipality
+from responses.mailing.budgets import record_refusal
 from responses.mailing.outbox import queue_mail
 from responses.mailing.tokens import find_invitation, hash_token, issue_token, link_for
 from responses.models import (
     Campaign,
     CampaignStatus,
+    Delivery,
     DeliveryKind,
+    DeliveryStatus,
     Invitation,
     InvitationKind,
     Response,
@@ -54,29 +57,34 @@ class LinkLookup:
     invitation: Invitation | None = None
 
 
+GLOBAL_RATE_KEY = "token-fail:*"
+
+
 def _rate_key(client_ip: str) -> str:
     return f"token-fail:{client_ip}"
 
 
 def resolve_link(*, raw_token: str, client_ip: str) -> LinkLookup:
-    """Find the invitation behind a link, counting failed lookups per client IP.
+    """Find the invitation behind a link, limiting failed lookups.
 
-    Once an IP reached TOKEN_RATE_LIMIT failures within the window every lookup
-    from it is refused, valid or not, so guessing cannot continue at a slower pace
-    by interleaving a known-good link.
+    Failures are counted per client address and over all addresses. Past either
+    limit an unknown link answers RATE_LIMITED, but a valid link always opens: a
+    municipality's shared NAT or the reverse proxy must not let one attacker lock
+    out every respondent behind it. Letting valid links through leaks nothing
+    useful, since a guess hits one of 2^256 tokens; the limit is there to stop
+    scanners and to make a guessing run visible (docs/security.md).
     """
-    key = _rate_key(client_ip)
-    try:
-        limited = cache.get(key, 0) >= settings.TOKEN_RATE_LIMIT
-    except Exception:  # noqa: BLE001 - see _count_failure
-        logger.warning("rate-limit cache unavailable; link lookups not limited")
-        limited = False
-    if limited:
-        return LinkLookup(LinkState.RATE_LIMITED)
     invitation = find_invitation(raw_token=raw_token)
     if invitation is not None:
         return LinkLookup(LinkState.OK, invitation)
+    key = _rate_key(client_ip)
+    limited = _over_limit(key, settings.TOKEN_RATE_LIMIT) or _over_limit(
+        GLOBAL_RATE_KEY, settings.TOKEN_GLOBAL_RATE_LIMIT
+    )
     _count_failure(key)
+    _count_failure(GLOBAL_RATE_KEY)
+    if limited:
+        return LinkLookup(LinkState.RATE_LIMITED)
     revoked = (
         raw_token
         and len(raw_token) <= 100
@@ -85,6 +93,14 @@ def resolve_link(*, raw_token: str, client_ip: str) -> LinkLookup:
         ).exists()
     )
     return LinkLookup(LinkState.REVOKED if revoked else LinkState.UNKNOWN)
+
+
+def _over_limit(key: str, limit: int) -> bool:
+    try:
+        return cache.get(key, 0) >= limit
+    except Exception:  # noqa: BLE001 - see _count_failure
+        logger.warning("rate-limit cache unavailable; link lookups not limited")
+        return False
 
 
 def _count_failure(key: str) -> None:
@@ -297,65 +313,131 @@ class ForwardResult:
     reused: bool
 
 
+class ForwardRefused(Exception):
+    """Forwarding is not allowed now; the message is shown to the respondent."""
+
+    def __init__(self, message: str, *, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 def forward_invitation(
     *,
     invitation: Invitation,
     name: str,
     email: str,
     function: str = "",
+    message: str = "",
     now: datetime | None = None,
 ) -> ForwardResult:
     """Give a colleague their own link to the same response and mail it to them.
 
     A colleague who already has an active invitation for this bestuur is sent that
-    invitation's own link again (links are derived, so it stays the same).
+    invitation's own link again (links are derived, so it stays the same). Refused
+    (ForwardRefused, nothing written) once the campaign is closed or paused, and past
+    FORWARD_LIMIT_PER_HOUR / FORWARD_LIMIT_PER_CAMPAIGN forwards by this invitation.
     """
-    with transaction.atomic():
-        existing = (
-            Invitation.objects.select_for_update()
-            .filter(
-                campaign=invitation.campaign,
-                municipality=invitation.municipality,
-                email__iexact=email,
-                revoked_at__isnull=True,
-            )
-            .first()
+    now = now or timezone.now()
+    if campaign_phase(campaign=invitation.campaign, now=now) != CampaignPhase.OPEN:
+        raise ForwardRefused(
+            "Doorsturen kan niet meer: de bevraging is afgesloten of gepauzeerd.",
+            status=403,
         )
-        if existing is not None:
-            # Same person and bestuur: their link keeps working; mail it again.
-            if existing.response_id is None:
-                existing.response = invitation.response
-                existing.save(update_fields=["response"])
-            target, reused = existing, True
-        else:
-            target = Invitation.objects.create(
-                campaign=invitation.campaign,
-                municipality=invitation.municipality,
-                response=invitation.response,
-                forwarded_by=invitation,
-                kind=InvitationKind.FORWARD,
+    with transaction.atomic():
+        # The lock serialises one invitation's forwards, so the counts below hold.
+        Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+        why = _forward_limit_reached(invitation=invitation, now=now)
+        if not why:
+            return _forward(
+                invitation=invitation,
                 name=name,
                 email=email,
                 function=function,
-                **issue_token(),
+                message=message,
             )
-            reused = False
-        link = link_for(target)
-        round_no = target.deliveries.filter(kind=DeliveryKind.FORWARD).count()
-        queue_mail(
+    # Outside the transaction: the refusal is recorded for the staff page.
+    record_refusal(
+        campaign=invitation.campaign,
+        invitation=invitation,
+        kind=DeliveryKind.FORWARD,
+        email=email,
+        why=f"doorsturen door deze uitnodiging, {why}",
+    )
+    raise ForwardRefused(
+        f"U stuurde de vragenlijst al vaak door ({why}). Probeer het later opnieuw "
+        f"of mail {contact_email(invitation.campaign)}.",
+        status=429,
+    )
+
+
+def _forward(
+    *, invitation: Invitation, name: str, email: str, function: str, message: str
+) -> ForwardResult:
+    existing = (
+        Invitation.objects.select_for_update()
+        .filter(
             campaign=invitation.campaign,
-            kind=DeliveryKind.FORWARD,
-            email=email,
-            invitation=target,
-            round=round_no,
-            context={
-                "name": name,
-                "forwarded_by": invitation.name,
-                "forwarded_by_email": invitation.email,
-                "municipality": invitation.municipality.name,
-                "campaign": invitation.campaign.name,
-                "deadline": format_deadline(invitation.campaign.closes_at),
-                "contact_email": contact_email(invitation.campaign),
-            },
+            municipality=invitation.municipality,
+            email__iexact=email,
+            revoked_at__isnull=True,
         )
+        .first()
+    )
+    if existing is not None:
+        # Same person and bestuur: their link keeps working; mail it again.
+        if existing.response_id is None:
+            existing.response = invitation.response
+            existing.save(update_fields=["response"])
+        target, reused = existing, True
+    else:
+        target = Invitation.objects.create(
+            campaign=invitation.campaign,
+            municipality=invitation.municipality,
+            response=invitation.response,
+            forwarded_by=invitation,
+            kind=InvitationKind.FORWARD,
+            name=name,
+            email=email,
+            function=function,
+            **issue_token(),
+        )
+        reused = False
+    link = link_for(target)
+    round_no = target.deliveries.filter(kind=DeliveryKind.FORWARD).count()
+    queue_mail(
+        campaign=invitation.campaign,
+        kind=DeliveryKind.FORWARD,
+        email=email,
+        invitation=target,
+        round=round_no,
+        context={
+            "name": name,
+            # Counted by _forward_limit_reached: the forwarder's budget.
+            "forwarded_by_id": invitation.pk,
+            "note": message.strip(),
+            "note_lines": message.strip().splitlines(),
+            "forwarded_by": invitation.name,
+            "forwarded_by_email": invitation.email,
+            "municipality": invitation.municipality.name,
+            "campaign": invitation.campaign.name,
+            "deadline": format_deadline(invitation.campaign.closes_at),
+            "contact_email": contact_email(invitation.campaign),
+        },
+    )
     return ForwardResult(invitation=target, link=link, reused=reused)
+
+
+def _forward_limit_reached(*, invitation: Invitation, now: datetime) -> str:
+    """Which forward limit of this invitation is used up ("" when none)."""
+    sent = Delivery.objects.filter(
+        kind=DeliveryKind.FORWARD,
+        campaign=invitation.campaign,
+        context__forwarded_by_id=invitation.pk,
+    ).exclude(status=DeliveryStatus.SKIPPED)
+    per_hour = settings.FORWARD_LIMIT_PER_HOUR
+    if sent.filter(created_at__gte=now - timedelta(hours=1)).count() >= per_hour:
+        return f"{per_hour} per uur"
+    per_campaign = settings.FORWARD_LIMIT_PER_CAMPAIGN
+    if sent.count() >= per_campaign:
+        return f"{per_campaign} per bevraging"
+    return ""

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
+from responses.mailing.budgets import budget_for, over_budget, record_refusal
 from responses.mailing.tasks import send_delivery_task
 from responses.models import Campaign, Delivery, DeliveryStatus, Invitation
 
@@ -32,8 +33,10 @@ def queue_mail(
     """Create (or return the existing) Delivery and enqueue its send after commit.
 
     With an invitation the row is unique per (invitation, kind, round), so calling this
-    twice sends once. `context` holds extra non-secret placeholders; the personal
-    link is rebuilt from the invitation at send time, never stored.
+    twice sends once; past the kind's budget (MAIL_BUDGETS) nothing is queued and the
+    refusal is counted instead (responses/mailing/budgets.py). `context` holds extra
+    non-secret placeholders; the personal link is rebuilt from the invitation at send
+    time, never stored.
     """
     values = {
         "campaign": campaign,
@@ -42,6 +45,17 @@ def queue_mail(
         "context": context or {},
     }
     if invitation is not None:
+        # Budget check only for a new row: asking twice for one round stays idempotent.
+        repeat = Delivery.objects.filter(invitation=invitation, kind=kind, round=round)
+        if not repeat.exists() and over_budget(invitation=invitation, kind=kind):
+            why = f"{budget_for(kind)} per uitnodiging"
+            return record_refusal(
+                campaign=campaign,
+                invitation=invitation,
+                kind=kind,
+                email=email,
+                why=why,
+            )
         delivery, _ = Delivery.objects.get_or_create(
             invitation=invitation, kind=kind, round=round, defaults=values
         )

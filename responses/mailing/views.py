@@ -23,6 +23,7 @@ from responses.answering.coverage import (
     response_rates,
 )
 from responses.mailing.audience import plan_reminders
+from responses.mailing.budgets import budget_refusals
 from responses.mailing.campaigns import (
     close_campaign,
     pause_campaign,
@@ -97,6 +98,7 @@ def show_campaign(request, slug):
         "test_responses": Response.objects.filter(campaign__test_of=campaign).count(),
         "can_send": request.user.has_perm(SEND),
         "queue_ready": settings.MAIL_QUEUE_READY,
+        "budget_refusals": budget_refusals(campaign=campaign),
     }
     return render(request, "responses/staff/campaign_detail.html", context)
 

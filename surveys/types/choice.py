@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from surveys.text import validate_text
 from surveys.types.base import (
     LIST,
     OTHER_MAX_LENGTH,
@@ -115,6 +116,7 @@ class _Choice(QuestionType):
             required=False,
             max_length=OTHER_MAX_LENGTH,
             strip=True,
+            validators=[validate_text],
             label=_("Specificeer"),
             error_messages={
                 "max_length": _(

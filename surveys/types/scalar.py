@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from surveys.text import validate_text
 from surveys.types.base import (
     BINS,
     BOOL,
@@ -64,6 +65,7 @@ class Text(QuestionType):
                 required=False,
                 max_length=limit,
                 strip=True,
+                validators=[validate_text],
                 widget=forms.Textarea(attrs={"rows": 4, "maxlength": limit}),
                 error_messages={
                     "max_length": _(

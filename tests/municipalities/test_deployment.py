@@ -128,6 +128,8 @@ def test_check_deploy_is_clean_for_production_env():
             "HTTPS": "true",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "enquete.vvsg.be",
+            # Production refuses to start without a shared cache (rate limits).
+            "CACHE_URL": "redis://127.0.0.1:6379/1",
         }
     )
 

@@ -26,6 +26,13 @@ def _assert_hardened(reply) -> None:
     assert reply.headers["X-Frame-Options"] == "DENY"
     assert reply.headers["X-Content-Type-Options"] == "nosniff"
     assert reply.headers["Referrer-Policy"] == "same-origin"
+    # Answers on a sensitive topic: no copy in a proxy or the browser's history.
+    assert "no-store" in reply.headers["Cache-Control"]
+    assert "private" in reply.headers["Cache-Control"]
+    assert reply.headers["Permissions-Policy"] == (
+        "camera=(), microphone=(), geolocation=()"
+    )
+    assert reply.headers["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
 @pytest.fixture
@@ -89,3 +96,11 @@ def test_hsts_and_secure_cookies_when_https(client, pages, settings):
 
     assert plain.status_code == 301
     assert plain.headers["Location"].startswith("https://")
+
+
+def test_csp_comes_from_djangos_own_middleware(settings):
+    assert "django.middleware.csp.ContentSecurityPolicyMiddleware" in (
+        settings.MIDDLEWARE
+    )
+    assert settings.SECURE_CSP["script-src"] == ["'self'"]
+    assert not hasattr(settings, "CONTENT_SECURITY_POLICY")

@@ -21,6 +21,7 @@ from responses.answering.respondents import (
 )
 from responses.models import Invitation, ResponseStatus
 from surveys import branching
+from vvsg_survey.network import client_ip
 
 LINK_PAGES = {
     LinkState.UNKNOWN: (
@@ -42,10 +43,6 @@ LINK_PAGES = {
         "Probeer het over enkele minuten opnieuw.",
     ),
 }
-
-
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def with_invitation(view):

@@ -20,6 +20,7 @@ from responses.answering.queries import (
     stored_answers,
 )
 from responses.answering.respondents import (
+    ForwardRefused,
     can_edit,
     forward_invitation,
     start_response,
@@ -180,12 +181,19 @@ def forward(request, invitation, token):
         return blocked
     form = ForwardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result = forward_invitation(
-            invitation=invitation,
-            name=form.cleaned_data["name"],
-            email=form.cleaned_data["email"],
-            function=form.cleaned_data["function"],
-        )
+        try:
+            result = forward_invitation(
+                invitation=invitation,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                function=form.cleaned_data["function"],
+                message=form.cleaned_data["message"],
+            )
+        except ForwardRefused as refused:
+            form.add_error(None, str(refused))
+            return _forward_page(
+                request, invitation, token, form, status=refused.status
+            )
         messages.success(
             request,
             _(
@@ -196,6 +204,10 @@ def forward(request, invitation, token):
             % {"name": result.invitation.name, "email": result.invitation.email},
         )
         return redirect(url_for("forward-invitation", token))
+    return _forward_page(request, invitation, token, form)
+
+
+def _forward_page(request, invitation, token, form, status=200):
     people = Invitation.objects.filter(
         campaign=invitation.campaign,
         municipality=invitation.municipality,
@@ -206,4 +218,4 @@ def forward(request, invitation, token):
         "people": people,
         "error_summary": summary_from_form(form),
     }
-    return render(request, "responses/respondent/forward.html", context)
+    return render(request, "responses/respondent/forward.html", context, status=status)

@@ -87,12 +87,14 @@ def test_failed_lookups_are_rate_limited_per_ip(client, settings):
         client.get(f"/b/fout-{i}/", REMOTE_ADDR="203.0.113.1")
     invitation, token = make_respondent()
 
-    blocked = client.get(f"/b/{token}/", REMOTE_ADDR="203.0.113.1")
-    other_ip = client.get(f"/b/{token}/", REMOTE_ADDR="203.0.113.2")
+    blocked = client.get("/b/fout-3/", REMOTE_ADDR="203.0.113.1")
+    valid_same_ip = client.get(f"/b/{token}/", REMOTE_ADDR="203.0.113.1")
+    other_ip = client.get("/b/fout-4/", REMOTE_ADDR="203.0.113.2")
 
     assert blocked.status_code == 429
     assert "Te veel pogingen" in blocked.content.decode()
-    assert other_ip.status_code == 200
+    assert valid_same_ip.status_code == 200
+    assert other_ip.status_code == 404
 
 
 def test_closed_campaign_shows_deadline_and_contact(client):
