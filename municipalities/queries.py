@@ -40,7 +40,7 @@ def current_successor(municipality: Municipality) -> Municipality:
     has ended without a successor (not in the reference data) is returned as is.
     """
     seen = {municipality.pk}
-    while municipality.valid_to is not None and municipality.successor_id:
+    while municipality.valid_to is not None and municipality.successor is not None:
         municipality = municipality.successor
         if municipality.pk in seen:  # a cycle can only come from bad manual edits
             raise ValueError(f"successor cycle at {municipality.nis_code}")

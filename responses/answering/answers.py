@@ -76,8 +76,9 @@ class SaveResult:
     ignored: list[str] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
     conflicts: dict[str, Conflict] = field(default_factory=dict)
-    stored: StoredAnswers | None = None
-    visibility: branching.Visibility | None = None
+    # Always set before save_answers() returns.
+    stored: StoredAnswers = field(init=False, repr=False)
+    visibility: branching.Visibility = field(init=False, repr=False)
 
     @property
     def ok(self) -> bool:

@@ -8,7 +8,7 @@ branching and storing are the services' job.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
@@ -56,7 +56,8 @@ class RespondentForm(forms.Form):
 
     def __init__(self, *args, municipality_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["municipalities"].choices = list(municipality_choices)
+        picker = cast(forms.MultipleChoiceField, self.fields["municipalities"])
+        picker.choices = list(municipality_choices)
         for name in ("respondent_name", "respondent_email", "respondent_function"):
             self.fields[name].error_messages["required"] = _("Dit veld is verplicht.")
         self.fields["respondent_email"].widget.attrs["autocomplete"] = "email"
@@ -225,7 +226,8 @@ class SectionForm(forms.Form):
             self.initial[field_name(q.code, "other")] = other
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.data:
             unknown = sorted(
                 key
@@ -275,7 +277,7 @@ class SectionForm(forms.Form):
         prefix = field_name(q.code)
         for name, errors in self.errors.items():
             if name == prefix or name.startswith(prefix + "-"):
-                messages.extend(errors)
+                messages.extend(str(e) for e in errors)
         return messages
 
     def valid_codes(self) -> list[str]:
@@ -289,6 +291,7 @@ class SectionForm(forms.Form):
             if self.errors_for(q):
                 continue
             name = field_name(q.code)
+            value: Any
             if q.type == "municipalities" and name not in self.data:
                 continue  # answered from the besturen page, not posted here
             if q.type == "matrix":

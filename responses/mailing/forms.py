@@ -35,7 +35,8 @@ class EmailTemplateForm(forms.ModelForm):
         fields = ["campaign", "kind", "subject", "body_text", "body_html"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for field in ("subject", "body_text", "body_html"):
             try:
                 render_string(cleaned.get(field) or "", {}, autoescape=True)

@@ -13,9 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Min, Q
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 from municipalities.models import Contact, ContactRole
 from responses.answering.coverage import (
@@ -43,6 +47,10 @@ COUNTED = [
     DeliveryStatus.SENT,
     DeliveryStatus.FAILED,
 ]
+
+
+class _Clock(TypedDict):
+    invited_at: datetime  # when the reminder clock started
 
 
 @dataclass
@@ -109,9 +117,9 @@ def due_reminders(
         .select_related("municipality")
         .order_by("municipality_id", "pk")
     )
-    clock_by_muni: dict[int, Invitation] = {}
-    for invitation in clocks:
-        clock_by_muni.setdefault(invitation.municipality_id, invitation)
+    clock_by_muni: dict[int, WithAnnotations[Invitation, _Clock]] = {}
+    for clock in clocks:
+        clock_by_muni.setdefault(clock.municipality_id, clock)
     history = _histories(campaign, [inv.pk for inv in clock_by_muni.values()])
     today = timezone.localtime(now).date()
     due = []
@@ -192,7 +200,12 @@ def send_due_reminders(
         if campaign is not None
         else list(Campaign.objects.filter(status=CampaignStatus.OPEN))
     )
-    result = {"campaigns": 0, "municipalities": 0, "queued": 0, "due": []}
+    result: dict[str, Any] = {
+        "campaigns": 0,
+        "municipalities": 0,
+        "queued": 0,
+        "due": [],
+    }
     for item in campaigns:
         due = due_reminders(campaign=item, now=now)
         result["campaigns"] += 1

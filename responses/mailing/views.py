@@ -65,7 +65,7 @@ def show_campaign(request, slug):
     missing = missing_municipalities(campaign=campaign)
     uncovered = [m for m in missing if m.pk not in covered]
     due = due_reminders(campaign=campaign)
-    streams = {
+    streams: dict[str, int] = {
         ReminderStream.NOT_STARTED: sum(1 for m in uncovered if m.pk not in partial),
         ReminderStream.PARTIAL: sum(1 for m in uncovered if m.pk in partial),
     }

@@ -157,7 +157,7 @@ class _RowBuilder:
         visible = branching.visible_answers(self.spec, answers)
         out: list = []
         for q in self.questions:
-            value = visible.get(q.code)
+            value: Any = visible.get(q.code)
             present = q.code in visible and value is not None
             if q.type == "single":
                 out.append(self._option(q.code, value) if present else "")
