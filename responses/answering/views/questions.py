@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from responses.answering.answers import (
     remember_section,
@@ -340,19 +339,18 @@ def autosave(request, invitation, token, section):
         "oob": True,
     }
     reply = render(request, "responses/respondent/_autosave.html", context)
-    reply["HX-Trigger"] = json.dumps(
+    return trigger_client_event(
+        reply,
+        "surveyVisibility",
         {
-            "surveyVisibility": {
-                "visible": sorted(c for c in section_codes if c in visibility.visible),
-                "rows": {
-                    c: list(r) for c, r in visibility.rows.items() if c in section_codes
-                },
-                "invalid": bool(errors or conflict),
-                "question": code,
-            }
-        }
+            "visible": sorted(c for c in section_codes if c in visibility.visible),
+            "rows": {
+                c: list(r) for c, r in visibility.rows.items() if c in section_codes
+            },
+            "invalid": bool(errors or conflict),
+            "question": code,
+        },
     )
-    return reply
 
 
 @with_invitation
