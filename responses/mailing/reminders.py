@@ -18,9 +18,6 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.db.models import Min, Q
 from django.utils import timezone
 
-if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
-
 from municipalities.models import Contact, ContactRole
 from responses.answering.coverage import (
     covered_municipality_ids,
@@ -40,6 +37,9 @@ from responses.models import (
     ReminderRule,
     ReminderStream,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 COUNTED = [
     DeliveryStatus.PENDING,
