@@ -16,8 +16,13 @@ WORKDIR /app
 RUN useradd --system --uid 10001 --create-home --home-dir /home/app \
     --shell /usr/sbin/nologin app
 
+# Exact, hash-checked versions first (own layer: cached until the lock changes), then
+# the project without resolving anything again.
+COPY requirements/lock.txt /app/requirements/lock.txt
+RUN pip install --require-hashes -r /app/requirements/lock.txt
+
 COPY . /app
-RUN pip install . \
+RUN pip install --no-deps --no-build-isolation . \
     && mkdir -p /app/staticfiles /app/var \
     && chown -R app:app /app/staticfiles /app/var
 

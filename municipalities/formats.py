@@ -83,4 +83,4 @@ class SafeFormatsMixin:
         if isinstance(e, UploadError):
             form.add_error("import_file", str(e))
         else:
-            super().add_data_read_fail_error_to_form(form, e)
+            super().add_data_read_fail_error_to_form(form, e)  # type: ignore[misc]

@@ -20,11 +20,19 @@ VENV="${VENV:-.venv}"
 if [ ! -x "$VENV/bin/python" ]; then
   "$(find_python)" -m venv "$VENV"
 fi
-stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+# Exact, hash-checked versions from the lock (README "Dependencies and the lock
+# file"), then the project itself, editable, without resolving anything again.
+# pip check catches a dependency added to pyproject.toml but not yet locked.
+stamp="$VENV/.installed-$(cat requirements/dev-lock.txt pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e '.[dev]'
-  rm -f "$VENV"/.installed-*
-  touch "$stamp"
+  "$VENV/bin/python" -m pip install -q --require-hashes -r requirements/dev-lock.txt
+  "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
+  if "$VENV/bin/python" -m pip check >&2; then
+    rm -f "$VENV"/.installed-*
+    touch "$stamp"
+  elif [ -z "${RELOCKING:-}" ]; then  # scripts/lock is about to fix exactly this
+    echo "error: pyproject.toml asks for what requirements/ does not pin; run ./scripts/lock" >&2
+    exit 1
+  fi
 fi
 export PATH="$PWD/$VENV/bin:$PATH"

@@ -59,7 +59,7 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_secret(
     "SECRET_KEY", "insecure-development-key-do-not-use-in-production"
 )
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

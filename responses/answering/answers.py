@@ -262,7 +262,7 @@ def _record_revision(row: Answer, *, now: datetime) -> None:
         and last.saved_at >= window
         and previous.saved_at >= window
     )
-    if same_run:
+    if same_run and last is not None:
         AnswerRevision.objects.filter(pk=last.pk).update(
             value=row.value,
             other_text=row.other_text,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -24,6 +25,19 @@ from responses.models import (
     ResponseMunicipality,
     ResponseStatus,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class CoverageFlags(TypedDict):
+    """What annotated_municipalities() adds to each municipality."""
+
+    invited: bool
+    opened: bool
+    started: bool
+    submitted: bool
+    by_coordinator: bool
 
 
 def current_municipalities() -> QuerySet[Municipality]:
@@ -77,7 +91,9 @@ def partial_municipality_ids(*, campaign: Campaign) -> set[int]:
     return set(via_represented) | set(via_invitation)
 
 
-def annotated_municipalities(*, campaign: Campaign) -> QuerySet[Municipality]:
+def annotated_municipalities(
+    *, campaign: Campaign
+) -> QuerySet[WithAnnotations[Municipality, CoverageFlags]]:
     """Current municipalities with invited/opened/started/submitted/covered flags."""
     represented = ResponseMunicipality.objects.filter(
         campaign=campaign, municipality=OuterRef("pk")

@@ -8,7 +8,7 @@ branching and storing are the services' job.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
@@ -59,7 +59,8 @@ class RespondentForm(forms.Form):
 
     def __init__(self, *args, municipality_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["municipalities"].choices = list(municipality_choices)
+        picker = cast(forms.MultipleChoiceField, self.fields["municipalities"])
+        picker.choices = list(municipality_choices)
         for name in ("respondent_name", "respondent_email", "respondent_function"):
             self.fields[name].error_messages["required"] = _("Dit veld is verplicht.")
         self.fields["respondent_email"].widget.attrs["autocomplete"] = "email"
@@ -112,9 +113,11 @@ class ForwardForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         limit = settings.FORWARD_MESSAGE_MAX_LENGTH
-        self.fields["message"].max_length = limit
-        self.fields["message"].validators.append(MaxLengthValidator(limit))
-        self.fields["message"].widget.attrs["maxlength"] = limit
+        message = self.fields["message"]
+        assert isinstance(message, forms.CharField)
+        message.max_length = limit
+        message.validators.append(MaxLengthValidator(limit))
+        message.widget.attrs["maxlength"] = limit
         self.fields["message"].error_messages["max_length"] = _(
             "Uw bericht is te lang: hoogstens %(limit_value)d tekens "
             "(nu %(show_value)d)."
@@ -191,7 +194,8 @@ class SectionForm(forms.Form):
         }
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.data:
             unknown = sorted(
                 key
@@ -224,7 +228,7 @@ class SectionForm(forms.Form):
         prefix = field_name(q.code)
         for name, errors in self.errors.items():
             if name == prefix or name.startswith(prefix + "-"):
-                messages.extend(errors)
+                messages.extend(str(e) for e in errors)
         return messages
 
     def valid_codes(self) -> list[str]:

@@ -263,6 +263,8 @@ def review_page(*, invitation: Invitation, token: str) -> dict[str, Any]:
     """The review page's data: every visible answer per section, what blocks
     submitting (with links to the questions) and progress; one evaluation."""
     response = invitation.response
+    if response is None:
+        raise ValueError("review_page needs a started response")
     instrument = invitation.campaign.instrument
     spec = instrument_spec(instrument)
     stored = stored_answers(response=response)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -72,12 +73,11 @@ class Selection:
 
     @classmethod
     def from_dict(cls, data: dict) -> Selection:
-        return cls(
-            **{
-                key: tuple(value) if isinstance(value, list) else value
-                for key, value in data.items()
-            }
-        )
+        values: dict[str, Any] = {
+            key: tuple(value) if isinstance(value, list) else value
+            for key, value in data.items()
+        }
+        return cls(**values)
 
 
 @dataclass
@@ -229,7 +229,8 @@ def send_reminders(
     now = now or timezone.now()
     plan = plan_reminders(campaign=campaign, selection=selection)
     _invite_contacts(campaign, [r for r in plan.recipients if r.invitation is None])
-    invitation_ids = [r.invitation.pk for r in plan.recipients]
+    invitations = [_invited(r) for r in plan.recipients]
+    invitation_ids = [invitation.pk for invitation in invitations]
     invited = invited_ids(campaign, invitation_ids)
     rounds = dict(
         Delivery.objects.filter(
@@ -242,13 +243,13 @@ def send_reminders(
     rows = [
         first_or_reminder(
             campaign,
-            r.invitation,
+            invitation,
             invited=invited,
-            round=rounds.get(r.invitation.pk, 0) + 1,
+            round=rounds.get(invitation.pk, 0) + 1,
             stream=r.stream,
             now=now,
         )
-        for r in plan.recipients
+        for r, invitation in zip(plan.recipients, invitations, strict=True)
     ]
     Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     ids = list(
@@ -260,6 +261,13 @@ def send_reminders(
     )
     enqueue_deliveries(ids)
     return len(rows)
+
+
+def _invited(recipient: Recipient) -> Invitation:
+    """The recipient's invitation, which _invite_contacts() has filled in."""
+    if recipient.invitation is None:
+        raise ValueError(f"no invitation for {recipient.email}")
+    return recipient.invitation
 
 
 def _invite_contacts(campaign: Campaign, recipients: list[Recipient]) -> None:
@@ -279,7 +287,7 @@ def _invite_contacts(campaign: Campaign, recipients: list[Recipient]) -> None:
                 ),
                 name=r.name,
                 email=r.email,
-                function=r.contact.function,
+                function=r.contact.function if r.contact else "",
                 **issue_token(),
             )
             for r in recipients

@@ -11,7 +11,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Count, F, Sum
 
-from responses.models import Campaign, Delivery, DeliveryStatus, Invitation
+from responses.models import (
+    Campaign,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Invitation,
+)
 
 REFUSAL_ROUND = 32767  # PositiveSmallIntegerField's maximum; real rounds stay below
 REFUSED = "Budget bereikt"
@@ -70,7 +76,7 @@ def budget_refusals(*, campaign: Campaign) -> list[dict]:
         .annotate(invitations=Count("id"), refused=Sum("attempts"))
         .order_by("kind", "last_error")
     )
-    labels = dict(Delivery._meta.get_field("kind").choices)
+    labels = dict(DeliveryKind.choices)
     return [
         {
             "kind": row["kind"],

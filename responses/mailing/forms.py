@@ -38,7 +38,8 @@ class EmailTemplateForm(forms.ModelForm):
         fields = ["campaign", "kind", "subject", "body_text", "body_html"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for field in ("subject", "body_text", "body_html"):
             try:
                 render_string(cleaned.get(field) or "", {}, autoescape=True)
@@ -91,7 +92,9 @@ class ReminderSelectionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff_roles"].choices = [
+        roles = self.fields["staff_roles"]
+        assert isinstance(roles, forms.MultipleChoiceField)
+        roles.choices = [
             (value, label)
             for value, label in ContactRole.choices
             if value != ContactRole.MAYOR

@@ -145,7 +145,7 @@ def add_participant_contact(request, slug, municipality_id):
             + (" en uitgenodigd." if form.cleaned_data["invite"] else "."),
         )
     else:
-        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         messages.error(request, f"Contact niet toegevoegd: {errors}")
     return redirect(_back(request, slug))
 

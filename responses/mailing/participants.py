@@ -8,6 +8,7 @@ blocks nothing still shows as opened once anyone answers. So opened >= started a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
@@ -83,15 +84,16 @@ def participants(
         munis = munis.filter(cluster__type=cluster_type)
     if query:
         munis = munis.filter(name__icontains=query)
-    munis = list(munis)
-    ids = [m.pk for m in munis]
+    found: list[Any] = list(munis)  # annotated rows: opened/started/submitted
+    ids = [m.pk for m in found]
     last_mail: dict[int, Delivery] = {}
     for delivery in (
         Delivery.objects.filter(campaign=campaign, invitation__municipality_id__in=ids)
         .select_related("invitation")
         .order_by("-created_at", "-pk")
     ):
-        last_mail.setdefault(delivery.invitation.municipality_id, delivery)
+        if delivery.invitation is not None:
+            last_mail.setdefault(delivery.invitation.municipality_id, delivery)
     answered_by: dict[int, str] = {}
     for link in ResponseMunicipality.objects.filter(
         campaign=campaign, municipality_id__in=ids
@@ -102,7 +104,7 @@ def participants(
             who = f"{who} (coördinator)"
         answered_by[link.municipality_id] = who
     rows = []
-    for muni in munis:
+    for muni in found:
         opened = bool(muni.opened or muni.started)
         row = Participant(
             municipality=muni,

@@ -11,8 +11,10 @@ so beat, cron and a manual command can all run send_due_reminders() at once.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -37,12 +39,19 @@ from responses.models import (
     ReminderStream,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 COUNTED = [
     DeliveryStatus.PENDING,
     DeliveryStatus.SENDING,
     DeliveryStatus.SENT,
     DeliveryStatus.FAILED,
 ]
+
+
+class _Clock(TypedDict):
+    invited_at: datetime  # when the reminder clock started
 
 
 @dataclass
@@ -81,7 +90,7 @@ def stream_of(municipality_id: int, partial: set[int]) -> str:
 @dataclass
 class _State:
     rules: dict[str, ReminderRule]
-    clocks: dict[int, Invitation]
+    clocks: Mapping[int, WithAnnotations[Invitation, _Clock]]
     partial: set[int]
     history: dict[int, _History]
 
@@ -118,9 +127,9 @@ def _state(campaign: Campaign, now: datetime) -> _State | None:
         .select_related("municipality")
         .order_by("municipality_id", "pk")
     )
-    clock_by_muni: dict[int, Invitation] = {}
-    for invitation in clocks:
-        clock_by_muni.setdefault(invitation.municipality_id, invitation)
+    clock_by_muni: dict[int, WithAnnotations[Invitation, _Clock]] = {}
+    for clock in clocks:
+        clock_by_muni.setdefault(clock.municipality_id, clock)
     history = _histories(campaign, [inv.pk for inv in clock_by_muni.values()])
     return _State(rules, clock_by_muni, partial, history)
 
@@ -306,7 +315,12 @@ def send_due_reminders(
             Campaign.objects.filter(status=CampaignStatus.OPEN, test_of__isnull=True)
         )
     )
-    result = {"campaigns": 0, "municipalities": 0, "queued": 0, "due": []}
+    result: dict[str, Any] = {
+        "campaigns": 0,
+        "municipalities": 0,
+        "queued": 0,
+        "due": [],
+    }
     for item in campaigns:
         due = due_reminders(campaign=item, now=now)
         result["campaigns"] += 1

@@ -123,7 +123,7 @@ def _skip_reason(delivery: Delivery) -> str:
         return ""
     if invitation.revoked_at is not None:
         return "uitnodiging ingetrokken"
-    if invitation.contact_id and invitation.contact.email_bad:
+    if invitation.contact is not None and invitation.contact.email_bad:
         return "e-mailadres gemarkeerd als ongeldig"
     if delivery.kind == DeliveryKind.REMINDER and is_covered(
         campaign=campaign, municipality_id=invitation.municipality_id

@@ -109,9 +109,9 @@ def _deliver_smtp(message: EmailMessage, commit_point: CommitPoint) -> None:
     try:
         code, text = conn.getreply()
     except (smtplib.SMTPException, OSError) as exc:
-        error = SmtpTemporaryError(f"no reply to end of data: {exc}")
-        error.uncertain = True
-        raise error from exc
+        unsure = SmtpTemporaryError(f"no reply to end of data: {exc}")
+        unsure.uncertain = True
+        raise unsure from exc
     if code != 250:
         _raise_for(code, text)
 
@@ -188,6 +188,7 @@ def _get_connection() -> smtplib.SMTP:
         )
         # Without TCP_NODELAY the 3-byte end of data waits for the server's delayed
         # ACK (up to 40 ms), which widens the commit-point window and slows sending.
+        assert conn.sock is not None  # the constructor connected
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn.ehlo_or_helo_if_needed()
         if settings.EMAIL_USE_TLS:

@@ -6,6 +6,8 @@ Every page runs a fixed number of queries whatever the number of municipalities.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -197,7 +199,7 @@ def prepare_reminders(request, slug):
 def _preview(campaign: Campaign, form: ReminderSelectionForm) -> dict:
     plan = plan_reminders(campaign=campaign, selection=form.selection())
     sample = plan.recipients[0] if plan.recipients else None
-    mail = None
+    mail: dict[str, Any] | None = None
     if sample is not None:
         kind = template_kind(sample.kind, sample.stream)
         context = sample_context(campaign=campaign)

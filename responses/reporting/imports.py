@@ -155,9 +155,9 @@ class _Parser:
                 setattr(parsed, column, _datetime(raw))
             except ValueError:
                 err(column, _("ongeldige datum/tijd: '%s'") % raw)
-        for name, column in self.columns.items():
+        for name, answer_column in self.columns.items():
             if name in cells:
-                self._answer_cell(parsed, column, cells[name], err)
+                self._answer_cell(parsed, answer_column, cells[name], err)
         self._check_values(parsed, err)
         return parsed
 

@@ -147,7 +147,7 @@ def apply_retention(
                 email=_placeholder_email("delivery"), last_error="", context={}
             ),
         }
-    return RetentionResult(campaigns=len(campaign_ids), **counts)
+    return RetentionResult(campaigns=len(campaign_ids), dry_run=False, **counts)
 
 
 def _clear_text(model, queryset) -> int:

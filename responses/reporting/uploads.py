@@ -335,6 +335,7 @@ def _xlsx_rows(rows, limits: Limits) -> Iterator[list]:
 
 def _cause(exc: BaseException) -> str:
     """The innermost error: openpyxl wraps the parser's reason in a long text."""
-    while exc.__cause__ or exc.__context__:
-        exc = exc.__cause__ or exc.__context__
+    inner: BaseException | None = exc
+    while inner is not None:
+        exc, inner = inner, inner.__cause__ or inner.__context__
     return f"{type(exc).__name__}: {exc}"

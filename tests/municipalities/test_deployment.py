@@ -95,7 +95,12 @@ def test_dockerfile_installs_the_project_as_non_root():
     lines = (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
 
     assert lines[1] == "FROM python:3.12-slim"
-    assert any(line.strip().startswith("RUN pip install .") for line in lines)
+    # Pinned, hash-checked dependencies from the lock, then the project alone.
+    assert "RUN pip install --require-hashes -r /app/requirements/lock.txt" in lines
+    assert any(
+        line.strip().startswith("RUN pip install --no-deps --no-build-isolation .")
+        for line in lines
+    )
     user = [line for line in lines if line.startswith("USER ")]
     assert user == ["USER app"]
 

@@ -65,6 +65,7 @@ def with_invitation(view):
             )
             return _unlogged(reply)
         invitation = lookup.invitation
+        assert invitation is not None  # LinkState.OK always carries one
         if request.method == "GET":
             record_open(invitation=invitation)
         try:

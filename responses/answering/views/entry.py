@@ -120,6 +120,7 @@ def choose_municipalities(request, invitation, token):
             for error in result.errors:
                 form.add_error("municipalities", error)
         else:
+            assert result.response is not None  # no errors: a response exists
             _report_start(request, result)
             sync_municipality_answers(response=result.response, invitation=invitation)
             spec = instrument_spec(invitation.campaign.instrument)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from responses.answering.answers import remember_section, save_answers
 from responses.answering.pages import (
@@ -161,7 +160,8 @@ def autosave(request, invitation, token, section):
         }
     )
     reply = render(request, "responses/respondent/_autosave.html", context)
-    reply["HX-Trigger"] = json.dumps(trigger)
+    for name, params in trigger.items():
+        reply = trigger_client_event(reply, name, params)
     return reply
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from municipalities.models import Municipality
 from municipalities.queries import follow_successors
@@ -97,7 +98,7 @@ def load_records(
     responses = Response.objects.filter(campaign=campaign).values_list(
         "pk", "status", "updated_at"
     )
-    covered = defaultdict(list)
+    covered: defaultdict[int, list[Bestuur]] = defaultdict(list)
     links = ResponseMunicipality.objects.filter(response__campaign=campaign)
     for response_id, municipality_id in links.values_list(
         "response_id", "municipality_id"
@@ -109,8 +110,8 @@ def load_records(
         )
         if bestuur not in covered[response_id]:
             covered[response_id].append(bestuur)
-    raw = defaultdict(dict)
-    others = defaultdict(dict)
+    raw: defaultdict[int, dict[str, Any]] = defaultdict(dict)
+    others: defaultdict[int, dict[str, str]] = defaultdict(dict)
     answers = Answer.objects.filter(response__campaign=campaign).values_list(
         "response_id", "question__code", "value", "other_text"
     )

@@ -16,7 +16,15 @@ from surveys.models import Section
 
 from . import charts, representativeness, tables, trends
 from .data import Directory, campaign_day, campaign_spec, load_directory, load_records
-from .units import UNIT_BESTUUR, UNITS, Completeness, Record, build_units, completeness
+from .units import (
+    UNIT_BESTUUR,
+    UNITS,
+    Bestuur,
+    Completeness,
+    Record,
+    build_units,
+    completeness,
+)
 
 K_MAX = 100
 
@@ -190,7 +198,7 @@ def build_report(
     directory = load_directory()
     wave = load_wave(campaign, directory=directory, options=options)
     previous = None
-    if with_trends and campaign.previous_id:
+    if with_trends and campaign.previous is not None:
         previous = load_wave(
             campaign.previous, directory=directory, options=options, map_to_current=True
         )
@@ -237,7 +245,7 @@ def build_report(
 
 
 def _sample(records: Sequence[Record]) -> list:
-    seen = {}
+    seen: dict[int, Bestuur] = {}
     for record in records:
         if record.is_respondent:
             for bestuur in record.besturen:

@@ -118,7 +118,7 @@ def by_cluster(
         smp = [b for b in sample if b.family == key]
         if not pop and not smp:
             continue
-        clusters = {}
+        clusters: dict[str, tuple[int, str]] = {}
         for b in [*pop, *smp]:
             clusters.setdefault(b.cluster, (b.cluster_number or 0, b.cluster_label))
         lines = []
@@ -157,7 +157,7 @@ def by_province(
     population: Sequence[Bestuur], sample: Sequence[Bestuur]
 ) -> tuple[ProvinceLine, ...]:
     """Bijlage 2: besturen per province in population and sample (NIS order)."""
-    names = {}
+    names: dict[str, str] = {}
     for b in [*population, *sample]:
         names.setdefault(b.province, b.province_nis)
     lines = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from surveys.types import is_answered, kind
+from surveys.types import get_type, is_answered, kind
 
 ORDER_COUNT = "count"
 ORDER_INSTRUMENT = "instrument"
@@ -90,7 +90,7 @@ class FrequencyTable:
     @property
     def multiple(self) -> bool:
         """Several answers per unit: shares of respondents, count order."""
-        return kind(self).multi_select
+        return get_type(self.type).multi_select
 
 
 @dataclass(frozen=True)

@@ -237,8 +237,10 @@ def _response_sheet(sheet: _Sheet, report: Report) -> None:
 
 def build_workbook(report: Report, *, unit_label: str) -> bytes:
     wb = Workbook()
-    index = _Sheet(wb.active)
-    wb.active.title = "Index"
+    first = wb.active
+    assert first is not None  # a new workbook has one sheet
+    index = _Sheet(first)
+    first.title = "Index"
     index.line(str(report.campaign), bold=True)
     index.line("Eenheid", unit_label)
     index.line(
