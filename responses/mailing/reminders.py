@@ -17,9 +17,10 @@ from datetime import date, datetime, timedelta
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from municipalities.models import Contact, ContactRole
+from municipalities.models import Contact, ContactRole, Municipality
 from responses.answering.coverage import (
     covered_municipality_ids,
+    delegated_besturen,
     partial_municipality_ids,
 )
 from responses.mailing.outbox import enqueue_deliveries
@@ -52,6 +53,8 @@ class DueReminder:
     round: int
     invitation: Invitation
     include_staff: bool
+    # Set for a coordinator's reminder: the besturen it still answers for.
+    open_besturen: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -88,6 +91,9 @@ def due_reminders(
         return []
     covered = covered_municipality_ids(campaign=campaign)
     partial = partial_municipality_ids(campaign=campaign)
+    delegated = delegated_besturen(campaign=campaign)
+    # Besturen in an unsubmitted coordinator response: the coordinator is reminded.
+    covered |= {pk for ids in delegated.values() for pk in ids}
     clocks = (
         Invitation.objects.filter(
             campaign=campaign,
@@ -112,9 +118,14 @@ def due_reminders(
     clock_by_muni: dict[int, Invitation] = {}
     for invitation in clocks:
         clock_by_muni.setdefault(invitation.municipality_id, invitation)
-    history = _histories(campaign, [inv.pk for inv in clock_by_muni.values()])
+    coordinators = _coordinator_clocks(campaign, delegated)
+    history = _histories(
+        campaign, [inv.pk for inv in [*clock_by_muni.values(), *coordinators]]
+    )
     today = timezone.localtime(now).date()
-    due = []
+    due = _due_coordinators(
+        coordinators, delegated, partial, rules, history, now=now, today=today
+    )
     for muni_id, invitation in clock_by_muni.items():
         stream = stream_of(muni_id, partial)
         rule = rules.get(stream)
@@ -125,6 +136,58 @@ def due_reminders(
             due.append(
                 DueReminder(
                     muni_id, stream, hist.max_round + 1, invitation, rule.include_staff
+                )
+            )
+    return due
+
+
+def _coordinator_clocks(
+    campaign: Campaign, delegated: dict[int, list[int]]
+) -> list[Invitation]:
+    return list(
+        Invitation.objects.filter(pk__in=delegated, revoked_at__isnull=True)
+        .annotate(
+            invited_at=Min(
+                "deliveries__sent_at",
+                filter=Q(deliveries__status=DeliveryStatus.SENT),
+            )
+        )
+        .filter(invited_at__isnull=False)
+        .select_related("municipality")
+        .order_by("pk")
+    )
+
+
+def _due_coordinators(
+    coordinators, delegated, partial, rules, history, *, now, today
+) -> list[DueReminder]:
+    """One reminder per coordinator link, naming the besturen still open."""
+    names = dict(
+        Municipality.objects.filter(
+            pk__in={pk for ids in delegated.values() for pk in ids}
+        ).values_list("pk", "name")
+    )
+    due = []
+    for invitation in coordinators:
+        ids = delegated[invitation.pk]
+        stream = (
+            ReminderStream.PARTIAL
+            if partial.intersection(ids)
+            else ReminderStream.NOT_STARTED
+        )
+        rule = rules.get(stream)
+        hist = history.get(invitation.pk, _History())
+        if rule is not None and _is_due(
+            rule, invitation.invited_at, hist, stream, now, today
+        ):
+            due.append(
+                DueReminder(
+                    invitation.municipality_id,
+                    stream,
+                    hist.max_round + 1,
+                    invitation,
+                    False,
+                    sorted(names[pk] for pk in ids),
                 )
             )
     return due
@@ -226,6 +289,14 @@ def _queue(campaign: Campaign, due: list[DueReminder], *, now: datetime) -> int:
                 stream=item.stream,
                 email=invitation.email,
                 planned_at=now,
+                context=(
+                    {
+                        "template_kind": "reminder_coordinator",
+                        "open_besturen": ", ".join(item.open_besturen),
+                    }
+                    if item.open_besturen
+                    else {}
+                ),
             )
             for invitation in recipients
         ]

@@ -6,18 +6,25 @@ from .campaign import (
     ReminderRule,
     ReminderStream,
 )
+from .coverage_event import CoverageEvent, CoverageEventKind
 from .delivery import Delivery, DeliveryKind, DeliveryStatus
 from .export import ExportLog
 from .invitation import Invitation, InvitationKind
 from .response import (
+    COVERING_CLAIMS,
     Answer,
     AnswerRevision,
+    ClaimStatus,
     Response,
     ResponseMunicipality,
     ResponseStatus,
 )
 
 __all__ = [
+    "COVERING_CLAIMS",
+    "ClaimStatus",
+    "CoverageEvent",
+    "CoverageEventKind",
     "Answer",
     "AnswerRevision",
     "Campaign",

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from municipalities.models import Municipality
+from responses.answering.coverage import counting
 from responses.models import Answer, Campaign, Response, ResponseMunicipality
 from surveys.branching import InstrumentSpec, visible_answers
 from surveys.queries import instrument_spec
@@ -115,7 +116,7 @@ def load_records(
         "pk", "status", "updated_at"
     )
     covered = defaultdict(list)
-    links = ResponseMunicipality.objects.filter(response__campaign=campaign)
+    links = counting(ResponseMunicipality.objects.filter(response__campaign=campaign))
     for response_id, municipality_id in links.values_list(
         "response_id", "municipality_id"
     ):

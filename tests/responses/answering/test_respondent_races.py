@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from responses.answering.answers import Submitted, save_answers
-from responses.answering.respondents import start_response
+from responses.answering.claims import start_response
 from responses.models import Answer, AnswerRevision, ResponseMunicipality
 from tests.factories import (
     make_invitation,
