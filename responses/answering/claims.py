@@ -213,7 +213,7 @@ def _set_besturen(
         row.municipality_id: row
         for row in ResponseMunicipality.objects.filter(response=response)
         .select_related("municipality")
-        .select_for_update()
+        .select_for_update(of=("self",))
     }
     new = [m for m in wanted if m.pk not in rows]
     taken = {
@@ -303,7 +303,7 @@ def _take_back(*, municipality: Municipality, by: Invitation, now: datetime) -> 
     bestuur's own one counts, and staff see the double coverage.
     """
     row = (
-        ResponseMunicipality.objects.select_for_update()
+        ResponseMunicipality.objects.select_for_update(of=("self",))
         .filter(campaign=by.campaign, municipality=municipality)
         .exclude(status=ClaimStatus.OWN)
         .select_related("response", "claimed_by")
@@ -342,7 +342,7 @@ def decide_claim(
     now = now or timezone.now()
     with transaction.atomic():
         row = (
-            ResponseMunicipality.objects.select_for_update()
+            ResponseMunicipality.objects.select_for_update(of=("self",))
             .select_related("response", "campaign", "municipality", "claimed_by")
             .filter(pk=claim_id)
             .first()
@@ -398,7 +398,7 @@ def resolve_double_coverage(
     now = now or timezone.now()
     with transaction.atomic():
         rows = list(
-            ResponseMunicipality.objects.select_for_update().filter(
+            ResponseMunicipality.objects.select_for_update(of=("self",)).filter(
                 campaign=campaign, municipality=municipality
             )
         )
