@@ -1,3 +1,4 @@
+from .bestuur_answer import BestuurAnswer
 from .campaign import (
     Campaign,
     CampaignStatus,
@@ -22,6 +23,7 @@ from .response import (
 
 __all__ = [
     "COVERING_CLAIMS",
+    "BestuurAnswer",
     "ClaimStatus",
     "CoverageEvent",
     "CoverageEventKind",

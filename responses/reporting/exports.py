@@ -27,6 +27,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from responses.answering.per_bestuur import (
+    answers_for_bestuur,
+    differing_answers_for,
+)
 from responses.models import Campaign, ExportLog, Response
 from responses.reporting.export_queries import (
     ExportFilters,
@@ -267,6 +271,11 @@ def export_rows(
     responses = responses_for_export(campaign=campaign, filters=filters)
     for chunk in _chunks(responses.iterator(chunk_size=chunk_size), chunk_size):
         chunk_answers = answers_for(response_ids=[r.pk for r in chunk])
+        differing = (
+            differing_answers_for(response_ids=[r.pk for r in chunk])
+            if layout == "bestuur"
+            else {}
+        )
         for response in chunk:
             answers, others = {}, {}
             for question_id, value, other_text in chunk_answers[response.pk]:
@@ -276,11 +285,20 @@ def export_rows(
                     if other_text:
                         others[code] = other_text
             yield from _rows_for(
-                response, campaign, layout, filters, builder, answers, others
+                response,
+                campaign,
+                layout,
+                filters,
+                builder,
+                answers,
+                others,
+                differing=differing,
             )
 
 
-def _rows_for(response, campaign, layout, filters, builder, answers, others):
+def _rows_for(
+    response, campaign, layout, filters, builder, answers, others, *, differing
+):
     cells = builder.cells(answers, others)
     pct = builder.completion(answers)
     if layout == "response":
@@ -291,6 +309,12 @@ def _rows_for(response, campaign, layout, filters, builder, answers, others):
         if filters.by_municipality and not filters.matches(municipality):
             continue
         meta = _meta_bestuur(response, campaign, municipality, len(represented), pct)
+        own = differing.get((response.pk, municipality.pk))
+        if own:
+            # This bestuur answered some questions differently (per_bestuur.py).
+            mine, my_others = answers_for_bestuur(builder.spec, answers, others, own)
+            yield _clean(meta + builder.cells(mine, my_others))
+            continue
         yield _clean(meta + cells)
 
 
