@@ -18,6 +18,9 @@ from responses.models import (
     ResponseMunicipality,
 )
 
+# Claim mails one mayor can receive per campaign.
+MAX_CLAIM_MAILS_PER_MAYOR = 3
+
 
 def mayor_invitation(*, campaign, municipality: Municipality) -> Invitation | None:
     """The bestuur's active mayor invitation, created from its mayor contact if none."""
@@ -80,6 +83,10 @@ def mail_mayor_about_claim(
     mayor = mayor_invitation(campaign=response.campaign, municipality=municipality)
     if mayor is None:
         return  # no mayor on file: the claim waits for staff (staff claims page)
+    if _next_round(mayor) >= MAX_CLAIM_MAILS_PER_MAYOR:
+        # Ticking and unticking must not turn into a mail cannon; further claims
+        # wait for the mayor's link and the staff page.
+        return
     queue_mail(
         campaign=response.campaign,
         kind=DeliveryKind.COVERAGE,

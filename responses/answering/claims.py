@@ -123,8 +123,13 @@ def _own_or_new_response(
 ) -> tuple[Response, bool]:
     """The bestuur's own response: created, or joined when a colleague was first."""
     campaign = invitation.campaign
-    if invitation.kind == InvitationKind.COORDINATOR:
-        # A coordinator speaks for the besturen it serves, not for its employer.
+    forwarded_by = invitation.forwarded_by
+    if InvitationKind.COORDINATOR in (
+        invitation.kind,
+        forwarded_by.kind if forwarded_by else None,
+    ):
+        # A coordinator (or a colleague it forwarded to) speaks for the besturen
+        # it serves, never for its employer's bestuur.
         return Response.objects.create(campaign=campaign, **details), False
     municipality = invitation.municipality
     existing = _own_row(campaign_id=campaign.pk, municipality_id=municipality.pk)

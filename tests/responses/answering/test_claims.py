@@ -332,3 +332,39 @@ def test_expired_campaign_blocks_mayor_decisions(client):
     assert statuses(response)[target.name] == "pending"
     with pytest.raises(ClaimRefused, match="verlopen"):
         decide_claim(claim_id=claim.pk, accept=True, invitation=mayor)
+
+
+def test_ticking_and_unticking_cannot_flood_a_mayor_with_claim_mails(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    campaign = make_survey_campaign()
+    claimant, _ = make_respondent(campaign=campaign)
+    target = make_municipality(name="Grobbendonk")
+    mayor, _ = make_respondent(campaign=campaign, municipality=target)
+
+    for _round in range(6):
+        with django_capture_on_commit_callbacks(execute=True):
+            start(claimant, [target.nis_code])
+            start(claimant, [])
+
+    assert [m.to for m in mailoutbox] == [[mayor.email]] * 3
+    assert events(target).count("claim") == 6
+    assert events(target).count("release") == 6
+
+
+def test_colleague_forwarded_by_a_coordinator_never_starts_the_employers_bestuur():
+    from responses.answering.respondents import forward_invitation
+
+    campaign = make_survey_campaign()
+    served = make_municipality(name="Zoersel")
+    coordinator, _ = make_coordinator(campaign=campaign, serves=[served])
+    colleague = forward_invitation(
+        invitation=coordinator, name="Col", email="col@igs.be"
+    ).invitation
+
+    result = start(colleague, [], coordinator=False)
+
+    assert statuses(result.response) == {}
+    assert not ResponseMunicipality.objects.filter(
+        municipality=coordinator.municipality
+    ).exists()
