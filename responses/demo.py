@@ -22,7 +22,7 @@ from django.utils import timezone
 from municipalities.models import Contact, ContactRole, Municipality
 from municipalities.queries import municipalities_on
 from municipalities.services import create_demo_contacts, load_reference_data
-from responses.answering.claims import start_response
+from responses.answering.claims import choose_besturen
 from responses.mailing.campaigns import (
     open_campaign,
     send_invitations,
@@ -262,7 +262,7 @@ def _demo_claims(campaign, *, now: datetime) -> None:
         kind=InvitationKind.COORDINATOR,
         email=DEMO_COORDINATORS[0][2],
     )
-    start_response(
+    choose_besturen(
         invitation=kempen,
         respondent_name=kempen.name,
         respondent_email=kempen.email,
@@ -277,7 +277,7 @@ def _demo_claims(campaign, *, now: datetime) -> None:
         municipality__nis_code=DEMO_CLAIM[0],
     ).first()
     if claimant is not None:
-        start_response(
+        choose_besturen(
             invitation=claimant,
             respondent_name=claimant.name,
             respondent_email=claimant.email,

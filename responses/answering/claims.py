@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from municipalities.models import Contact, ContactRole, Municipality
+from responses.answering.answers import sync_municipality_answers
 from responses.answering.audit import record_event
 from responses.answering.claim_mails import mail_claimant, mail_mayor_about_claim
 from responses.answering.respondents import contact_email
@@ -115,6 +116,35 @@ def start_response(
             )
     except ClaimRefused as refused:
         return StartResult(response=None, errors=[str(refused)])
+    return result
+
+
+def choose_besturen(
+    *,
+    invitation: Invitation,
+    respondent_name: str,
+    respondent_email: str,
+    respondent_function: str,
+    is_coordinator: bool,
+    extra_nis_codes: list[str],
+    now: datetime | None = None,
+) -> StartResult:
+    """The besturen page as one transaction: who answers, for which besturen, and
+    the 'municipalities' answers that mirror them; a failure leaves all as it was."""
+    with transaction.atomic():
+        result = start_response(
+            invitation=invitation,
+            respondent_name=respondent_name,
+            respondent_email=respondent_email,
+            respondent_function=respondent_function,
+            is_coordinator=is_coordinator,
+            extra_nis_codes=extra_nis_codes,
+            now=now,
+        )
+        if not result.errors:
+            sync_municipality_answers(
+                response=result.response, invitation=invitation, now=now
+            )
     return result
 
 

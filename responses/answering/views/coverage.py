@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from responses.answering.claims import ClaimRefused, decide_claim, start_response
+from responses.answering.claims import ClaimRefused, choose_besturen, decide_claim
 from responses.answering.respondents import can_edit
 from responses.answering.views.common import (
     base_context,
@@ -73,7 +73,7 @@ def _decide(request, invitation, token, claim):
     if invitation.response is not None:
         messages.info(request, _("U vult al zelf in voor uw bestuur."))
         return redirect(url_for("respondent-start", token))
-    result = start_response(
+    result = choose_besturen(
         invitation=invitation,
         respondent_name=invitation.name,
         respondent_email=invitation.email,

@@ -9,10 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from responses.answering.answers import (
-    sync_municipality_answers,
-)
-from responses.answering.claims import start_response
+from responses.answering.claims import choose_besturen
 from responses.answering.forms import ForwardForm, RespondentForm
 from responses.answering.queries import (
     covered_by_others,
@@ -119,7 +116,7 @@ def choose_municipalities(request, invitation, token):
         return redirect(url_for("respondent-start", token))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        result = start_response(
+        result = choose_besturen(
             invitation=invitation,
             respondent_name=data["respondent_name"],
             respondent_email=data["respondent_email"],
@@ -132,7 +129,6 @@ def choose_municipalities(request, invitation, token):
                 form.add_error("municipalities", error)
         else:
             _report_start(request, result)
-            sync_municipality_answers(response=result.response, invitation=invitation)
             spec = instrument_spec(invitation.campaign.instrument)
             stored = stored_answers(response=result.response)
             return redirect(resume_url(invitation, token, spec, stored.values))
