@@ -70,13 +70,20 @@ class ContactAdmin(SafeFormatsMixin, ImportExportModelAdmin):
         "email",
         "municipality",
         "role",
+        "organisation",
         "function",
         "active",
         "email_bad",
         "updated_at",
     ]
     list_filter = ["role", "active", "email_bad"]
-    search_fields = ["name", "email", "municipality__name", "municipality__nis_code"]
+    search_fields = [
+        "name",
+        "email",
+        "organisation",
+        "municipality__name",
+        "municipality__nis_code",
+    ]
     list_select_related = ["municipality"]
-    autocomplete_fields = ["municipality"]
+    autocomplete_fields = ["municipality", "serves"]
     readonly_fields = ["updated_at"]

@@ -134,7 +134,14 @@ class Municipality(models.Model):
 
 
 class ContactRole(models.TextChoices):
+    """Who a contact is for the enquiry (the 2024 report addresses these roles)."""
+
     MAYOR = "mayor", "Burgemeester"
+    DIRECTOR = "director", "Algemeen directeur"
+    LIVC = "livc", "LIVC R-coördinator"
+    PREVENTION = "prevention", "Preventiewerker"
+    POLICY = "policy", "Beleidsmedewerker"
+    COORDINATOR = "coordinator", "Intergemeentelijk coördinator"
     STAFF = "staff", "Medewerker"
 
 
@@ -143,10 +150,20 @@ class Contact(models.Model):
         Municipality, on_delete=models.CASCADE, related_name="contacts"
     )
     role = models.CharField(
-        max_length=10, choices=ContactRole.choices, default=ContactRole.STAFF
+        max_length=20, choices=ContactRole.choices, default=ContactRole.STAFF
     )
     function = models.CharField(max_length=120, blank=True)
     name = models.CharField(max_length=200)
+    organisation = models.CharField(
+        "organisatie", max_length=200, blank=True, help_text="Bv. IGS Westhoek."
+    )
+    # The besturen an intergemeentelijk coördinator answers for (authorised coverage).
+    serves = models.ManyToManyField(
+        Municipality,
+        blank=True,
+        related_name="coordinators",
+        verbose_name="besturen waarvoor hij/zij antwoordt",
+    )
     email = models.EmailField()
     active = models.BooleanField(default=True)
     email_bad = models.BooleanField(default=False)

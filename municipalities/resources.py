@@ -106,10 +106,17 @@ class ClusterWidget(widgets.ForeignKeyWidget):
 
 
 class RoleWidget(widgets.Widget):
+    # Each role by its code and by its Dutch name, as staff type them.
     ALIASES = {
-        "mayor": ContactRole.MAYOR,
+        **{role.value: role for role in ContactRole},
+        **{role.label.lower(): role for role in ContactRole},
         "burgemeester": ContactRole.MAYOR,
-        "staff": ContactRole.STAFF,
+        "directeur": ContactRole.DIRECTOR,
+        "livc": ContactRole.LIVC,
+        "livc r": ContactRole.LIVC,
+        "preventie": ContactRole.PREVENTION,
+        "coördinator": ContactRole.COORDINATOR,
+        "coordinator": ContactRole.COORDINATOR,
         "medewerker": ContactRole.STAFF,
     }
 
@@ -117,13 +124,47 @@ class RoleWidget(widgets.Widget):
         text = _text(value).lower()
         if text not in self.ALIASES:
             raise ValueError(
-                f"Onbekende rol '{_text(value)}': gebruik mayor (burgemeester) "
-                "of staff (medewerker)."
+                f"Onbekende rol '{_text(value)}': gebruik mayor, director, livc, "
+                "prevention, policy, coordinator of staff (of de Nederlandse "
+                "naam, bv. burgemeester)."
             )
         return self.ALIASES[text]
 
     def render(self, value, obj=None, **kwargs):
         return value or ""
+
+
+class BesturenWidget(widgets.ManyToManyWidget):
+    """The besturen a coordinator serves: NIS codes separated by ; , or spaces."""
+
+    def __init__(self):
+        super().__init__(Municipality, separator=";", field="nis_code")
+
+    def clean(self, value, row=None, **kwargs):
+        codes = [c for c in re.split(r"[;,\s]+", _text(value)) if c]
+        if not codes:
+            return Municipality.objects.none()
+        role = RoleWidget.ALIASES.get(_text((row or {}).get("role")).lower())
+        if role != ContactRole.COORDINATOR:
+            raise ValueError(
+                "Alleen een intergemeentelijk coördinator (rol coordinator) kan "
+                "besturen hebben."
+            )
+        for code in codes:
+            _nis(code)
+        found = Municipality.objects.filter(nis_code__in=codes, valid_to__isnull=True)
+        if missing := sorted(set(codes) - {m.nis_code for m in found}):
+            raise ValueError(
+                "Onbekende of niet meer bestaande gemeente(n) in besturen: "
+                + ", ".join(missing)
+                + "."
+            )
+        return found
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return ";".join(sorted(m.nis_code for m in value.all()))
 
 
 class EmailWidget(widgets.CharWidget):
@@ -225,9 +266,11 @@ class ContactResource(AllOrNothingResource):
     )
     role = fields.Field("role", "role", RoleWidget())
     function = fields.Field("function", "function")
+    organisation = fields.Field("organisation", "organisation")
     name = fields.Field("name", "name")
     email = fields.Field("email", "email", EmailWidget())
     active = fields.Field("active", "active", ActiveWidget())
+    serves = fields.Field("serves", "besturen", BesturenWidget())
 
     class Meta:
         model = Contact
@@ -237,16 +280,39 @@ class ContactResource(AllOrNothingResource):
             "municipality_name",
             "role",
             "function",
+            "organisation",
             "name",
             "email",
             "active",
+            "serves",
         )
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
 
+    def import_instance(self, instance, row, **kwargs):
+        # Many-to-many cells are only read after the save; check the besturen cell
+        # up front so its error is reported per row and column like the others.
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.error_dict
+        if "besturen" in row:
+            try:
+                self.fields["serves"].clean(row)
+            except ValueError as exc:
+                errors["serves"] = [ValidationError(str(exc), code="invalid")]
+        if errors:
+            raise ValidationError(errors)
+
     def get_queryset(self):
-        return super().get_queryset().select_related("municipality")
+        return (
+            super()
+            .get_queryset()
+            .select_related("municipality")
+            .prefetch_related("serves")
+        )
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from municipalities.models import Contact, ContactRole, Municipality
 from municipalities.queries import municipalities_on
 from municipalities.services import create_demo_contacts, load_reference_data
+from responses.answering.claims import choose_besturen
 from responses.mailing.campaigns import (
     open_campaign,
     send_invitations,
@@ -32,6 +34,7 @@ from responses.models import (
     Campaign,
     CampaignStatus,
     Invitation,
+    InvitationKind,
     Response,
     ResponseMunicipality,
     ResponseStatus,
@@ -44,6 +47,25 @@ from surveys.services import load_instrument
 INSTRUMENTS_DIR = Path(settings.BASE_DIR) / "surveys" / "instruments"
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-vvsg-2026"  # noqa: S105 - documented demo login, local only
+# Two intergemeentelijk coördinatoren: (organisation, name, e-mail, home NIS, served).
+DEMO_COORDINATORS = [
+    (
+        "IGS Kempen",
+        "Kaat Kempen",
+        "kaat.kempen@igs-kempen.demo.vvsg.invalid",
+        "13008",
+        ["13003", "13006", "13025"],
+    ),
+    (
+        "Westhoek Samen",
+        "Wout Westhoek",
+        "wout.westhoek@westhoek.demo.vvsg.invalid",
+        "33021",
+        ["33041", "38002"],
+    ),
+]
+# Laakdal's mayor asks to answer for Meerhout too: a pending claim.
+DEMO_CLAIM = ("13053", "13021")
 
 
 @dataclass
@@ -125,6 +147,7 @@ def load_demo(
     instrument_2024 = load_instrument(path=INSTRUMENTS_DIR / "ledenbevraging-2024.yaml")
     instrument_2026 = load_instrument(path=INSTRUMENTS_DIR / "ledenbevraging-2026.yaml")
     create_demo_contacts(seed=seed)
+    _demo_coordinators()
     ensure_demo_user()
 
     with transaction.atomic():
@@ -161,9 +184,20 @@ def load_demo(
     # the outbox (var/outbox/ under scripts/run) then shows the real invitations.
     send_invitations(campaign=wave_2026)
     if created_2026:
+        reserved = {
+            *(nis for *_, served in DEMO_COORDINATORS for nis in served),
+            *DEMO_CLAIM,
+        }
         _synthetic_wave(
-            wave_2026, instrument_spec(instrument_2026), rng, year=2026, share=0.25
+            wave_2026,
+            instrument_spec(instrument_2026),
+            rng,
+            year=2026,
+            share=0.25,
+            exclude=reserved,
+            groups=False,
         )
+        _demo_claims(wave_2026, now=now)
 
     invitations = list(
         wave_2026.invitations.filter(revoked_at__isnull=True)
@@ -186,14 +220,73 @@ def load_demo(
     )
 
 
+def _demo_coordinators() -> None:
+    for organisation, name, email, home, served in DEMO_COORDINATORS:
+        contact, _ = Contact.objects.get_or_create(
+            municipality=Municipality.objects.get(nis_code=home),
+            email=email,
+            defaults={
+                "role": ContactRole.COORDINATOR,
+                "name": name,
+                "organisation": organisation,
+                "function": "Intergemeentelijk LIVC R-coördinator",
+            },
+        )
+        contact.serves.set(Municipality.objects.filter(nis_code__in=served))
+
+
+def _demo_claims(campaign, *, now: datetime) -> None:
+    """IGS Kempen has started (in progress, so not covered); one claim waits."""
+    kempen = Invitation.objects.get(
+        campaign=campaign,
+        kind=InvitationKind.COORDINATOR,
+        email=DEMO_COORDINATORS[0][2],
+    )
+    choose_besturen(
+        invitation=kempen,
+        respondent_name=kempen.name,
+        respondent_email=kempen.email,
+        respondent_function=kempen.function,
+        is_coordinator=True,
+        extra_nis_codes=DEMO_COORDINATORS[0][4],
+        now=now,
+    )
+    claimant = Invitation.objects.filter(
+        campaign=campaign,
+        kind=InvitationKind.MAYOR,
+        municipality__nis_code=DEMO_CLAIM[0],
+    ).first()
+    if claimant is not None:
+        choose_besturen(
+            invitation=claimant,
+            respondent_name=claimant.name,
+            respondent_email=claimant.email,
+            respondent_function="Burgemeester",
+            is_coordinator=True,
+            extra_nis_codes=[DEMO_CLAIM[1]],
+            now=now,
+        )
+
+
 def _synthetic_wave(
-    campaign, spec, rng: random.Random, *, year: int, share: float = 0.5
+    campaign,
+    spec,
+    rng: random.Random,
+    *,
+    year: int,
+    share: float = 0.5,
+    exclude: set[str] = frozenset(),
+    groups: bool = True,
 ) -> None:
     """Responses for a share of the municipalities valid in `year`.
 
     About one in twelve is a coordinator answering for three besturen.
     """
-    pool = list(municipalities_on(date(year, 6, 1)).order_by("nis_code"))
+    pool = list(
+        municipalities_on(date(year, 6, 1))
+        .exclude(nis_code__in=exclude)
+        .order_by("nis_code")
+    )
     rng.shuffle(pool)
     chosen = pool[: int(len(pool) * share)]
     questions = {
@@ -201,7 +294,8 @@ def _synthetic_wave(
     }
     moment = campaign.opens_at
     while chosen:
-        size = 3 if rng.random() < 0.08 and len(chosen) >= 3 else 1
+        # Groups only in the closed wave: live coordinators are the demo contacts.
+        size = 3 if rng.random() < 0.08 and len(chosen) >= 3 and groups else 1
         group, chosen = chosen[:size], chosen[size:]
         partial = rng.random() < 0.17
         answers, others = random_answers(

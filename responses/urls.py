@@ -1,5 +1,6 @@
 """URL routes of the responses app: one list per part, each beside its views."""
 
+from responses.answering import staff_views as coverage
 from responses.answering import views as answering
 from responses.mailing import participant_views as participants
 from responses.mailing import views as mailing
@@ -11,6 +12,7 @@ urlpatterns = [
     *answering.urlpatterns,
     *mailing.urlpatterns,
     *participants.urlpatterns,
+    *coverage.urlpatterns,
     *exports.urlpatterns,
     *results.urlpatterns,
 ]

@@ -485,7 +485,7 @@ def make_respondent(**kw):
 
 def make_started_response(**kw):
     """(invitation, raw token) whose response was started through the service."""
-    from responses.answering.respondents import start_response
+    from responses.answering.claims import start_response
 
     invitation, token = make_respondent(**kw)
     start_response(

@@ -363,3 +363,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- Coverage (issue 12, docs/coverage.md) ---
+# A respondent VVSG does not know as coordinator may ask to answer for at most this
+# many other besturen at once; each claim mails that bestuur's mayor.
+COVERAGE_MAX_PENDING_CLAIMS = env_int("COVERAGE_MAX_PENDING_CLAIMS", 10)

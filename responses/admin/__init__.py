@@ -1,3 +1,8 @@
 """Admin registrations, one module per area."""
 
-from responses.admin import campaign, delivery, response  # noqa: F401 - registers
+from responses.admin import (  # noqa: F401 - registers
+    campaign,
+    coverage,
+    delivery,
+    response,
+)

@@ -1,9 +1,11 @@
 """Who is covered, who is missing, and the response-rate numbers of a campaign.
 
-A municipality is *covered* when a submitted response speaks for it, or when an
-intermunicipal coordinator's response (submitted or not) includes it: reminders skip
-both. Everything here is a constant number of queries, whatever the number of
-municipalities (Exists annotations, grouping in Python over <= ~300 rows).
+A municipality is *covered* only when a submitted response speaks for it with a
+covering claim: its own response, an authorised coordinator's, or an accepted claim
+(responses/answering/claims.py). A pending claim covers nothing, and neither does an
+unsubmitted coordinator response: its besturen are reminded through the coordinator
+(`delegated_besturen`). Everything here is a constant number of queries, whatever
+the number of municipalities (Exists annotations, grouping in Python over <= ~300 rows).
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from municipalities.models import Contact, ContactRole, Municipality
 from responses.models import (
+    COVERING_CLAIMS,
     Answer,
     Campaign,
+    ClaimStatus,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
@@ -44,29 +48,112 @@ def current_municipalities() -> QuerySet[Municipality]:
     return Municipality.objects.current()
 
 
+COVERS = Q(status__in=COVERING_CLAIMS, response__status=ResponseStatus.SUBMITTED)
+
+
+def counting(rows: QuerySet[ResponseMunicipality]) -> QuerySet[ResponseMunicipality]:
+    """The rows whose answers count for their bestuur (exports, results).
+
+    Only covering claims count; a bestuur answered twice counts its own submitted
+    response, until staff choose otherwise (claims.resolve_double_coverage).
+    """
+    own_submitted = ResponseMunicipality.objects.filter(
+        campaign=OuterRef("campaign"),
+        municipality=OuterRef("municipality"),
+        status=ClaimStatus.OWN,
+        response__status=ResponseStatus.SUBMITTED,
+    )
+    return rows.filter(status__in=COVERING_CLAIMS).exclude(
+        Q(Exists(own_submitted)) & ~Q(status=ClaimStatus.OWN)
+    )
+
+
 def covered_municipality_ids(*, campaign: Campaign) -> set[int]:
     """Municipalities no reminder should go to."""
     return set(
-        ResponseMunicipality.objects.filter(campaign=campaign)
-        .filter(
-            Q(response__status=ResponseStatus.SUBMITTED)
-            | Q(response__is_coordinator=True)
+        ResponseMunicipality.objects.filter(COVERS, campaign=campaign).values_list(
+            "municipality_id", flat=True
         )
-        .values_list("municipality_id", flat=True)
     )
 
 
 def is_covered(*, campaign: Campaign, municipality_id: int) -> bool:
     """One municipality's coverage (the send-time re-check of a reminder)."""
-    return (
-        ResponseMunicipality.objects.filter(
-            campaign=campaign, municipality_id=municipality_id
+    return ResponseMunicipality.objects.filter(
+        COVERS, campaign=campaign, municipality_id=municipality_id
+    ).exists()
+
+
+def reminder_is_moot(*, delivery: Delivery) -> bool:
+    """Send-time re-check: a coordinator's reminder lapses once all the besturen it
+    named are covered; anyone else's once their own bestuur is."""
+    invitation = delivery.invitation
+    if "open_besturen" not in (delivery.context or {}):
+        return is_covered(
+            campaign=invitation.campaign, municipality_id=invitation.municipality_id
         )
-        .filter(
-            Q(response__status=ResponseStatus.SUBMITTED)
-            | Q(response__is_coordinator=True)
+    return not (
+        ResponseMunicipality.objects.filter(
+            claimed_by=invitation,
+            status__in=(ClaimStatus.AUTHORISED, ClaimStatus.ACCEPTED),
+        )
+        .exclude(
+            municipality_id__in=covered_municipality_ids(campaign=invitation.campaign)
         )
         .exists()
+    )
+
+
+def delegated_besturen(*, campaign: Campaign) -> dict[int, list[int]]:
+    """{coordinator invitation id: [municipality ids]} for besturen that an
+    authorised or accepted, still unsubmitted coordinator response speaks for
+    (and that nobody covers yet): their reminders go to the coordinator."""
+    covered = covered_municipality_ids(campaign=campaign)
+    rows = (
+        ResponseMunicipality.objects.filter(
+            campaign=campaign,
+            status__in=(ClaimStatus.AUTHORISED, ClaimStatus.ACCEPTED),
+            municipality__valid_to__isnull=True,
+            claimed_by__revoked_at__isnull=True,
+        )
+        .exclude(response__status=ResponseStatus.SUBMITTED)
+        .exclude(municipality_id__in=covered)
+        .values_list("claimed_by_id", "municipality_id")
+    )
+    delegated: dict[int, list[int]] = defaultdict(list)
+    for invitation_id, municipality_id in rows:
+        delegated[invitation_id].append(municipality_id)
+    return {pk: sorted(ids) for pk, ids in delegated.items()}
+
+
+def double_coverage(*, campaign: Campaign) -> list[dict]:
+    """Besturen for which two submitted responses count (own + claimant)."""
+    rows = (
+        ResponseMunicipality.objects.filter(COVERS, campaign=campaign)
+        .select_related("municipality", "response")
+        .order_by("municipality__name", "status")
+    )
+    grouped: dict[int, list] = defaultdict(list)
+    for row in rows:
+        grouped[row.municipality_id].append(row)
+    return [
+        {
+            "municipality": pair[0].municipality,
+            "own": next(r for r in pair if r.status == ClaimStatus.OWN),
+            "claimant": next(r for r in pair if r.status != ClaimStatus.OWN),
+        }
+        for pair in grouped.values()
+        if len(pair) == 2
+    ]
+
+
+def pending_claims(*, campaign: Campaign) -> QuerySet[ResponseMunicipality]:
+    return (
+        ResponseMunicipality.objects.filter(
+            campaign=campaign, status=ClaimStatus.PENDING
+        )
+        .select_related("municipality", "response", "claimed_by__municipality")
+        .order_by("added_at", "pk")
     )
 
 
@@ -75,7 +162,9 @@ def partial_municipality_ids(*, campaign: Campaign) -> set[int]:
     has_answers = Exists(Answer.objects.filter(response=OuterRef("response")))
     partial = Q(response__status=ResponseStatus.PARTIAL) | Q(has_answers=True)
     via_represented = (
-        ResponseMunicipality.objects.filter(campaign=campaign)
+        ResponseMunicipality.objects.filter(
+            campaign=campaign, status__in=COVERING_CLAIMS
+        )
         .exclude(response__status=ResponseStatus.SUBMITTED)
         .alias(has_answers=has_answers)
         .filter(partial)
@@ -96,7 +185,7 @@ def annotated_municipalities(
 ) -> QuerySet[WithAnnotations[Municipality, CoverageFlags]]:
     """Current municipalities with invited/opened/started/submitted/covered flags."""
     represented = ResponseMunicipality.objects.filter(
-        campaign=campaign, municipality=OuterRef("pk")
+        campaign=campaign, municipality=OuterRef("pk"), status__in=COVERING_CLAIMS
     )
     invitations = Invitation.objects.filter(
         campaign=campaign, municipality=OuterRef("pk")
@@ -119,7 +208,7 @@ def annotated_municipalities(
             submitted=Exists(
                 represented.filter(response__status=ResponseStatus.SUBMITTED)
             ),
-            by_coordinator=Exists(represented.filter(response__is_coordinator=True)),
+            by_coordinator=Exists(represented.exclude(status=ClaimStatus.OWN)),
         )
     )
 

@@ -7,30 +7,30 @@ token except where a new one is minted for a forwarded colleague.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from municipalities.models import Municipality
+from responses.answering.audit import record_event
 from responses.mailing.budgets import record_refusal
 from responses.mailing.outbox import queue_mail
 from responses.mailing.tokens import find_invitation, hash_token, issue_token, link_for
 from responses.models import (
     Campaign,
     CampaignStatus,
+    CoverageEventKind,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
     Invitation,
     InvitationKind,
     Response,
-    ResponseMunicipality,
     ResponseStatus,
 )
 
@@ -173,136 +173,6 @@ def format_deadline(moment: datetime) -> str:
     return f"{date_format(local, 'j F Y')} om {local:%H:%M}"
 
 
-# --- choosing besturen ----------------------------------------------------------------
-
-
-@dataclass
-class StartResult:
-    response: Response | None
-    added: list[Municipality] = field(default_factory=list)
-    removed: list[Municipality] = field(default_factory=list)
-    already_covered: list[Municipality] = field(default_factory=list)
-    joined_existing: bool = False
-    errors: list[str] = field(default_factory=list)
-
-
-def start_response(
-    *,
-    invitation: Invitation,
-    respondent_name: str,
-    respondent_email: str,
-    respondent_function: str,
-    is_coordinator: bool,
-    extra_nis_codes: list[str],
-    now: datetime | None = None,
-) -> StartResult:
-    """Create or update the response of an invitation chain and its besturen.
-
-    The invitation's own municipality is always covered. If another response already
-    covers it (a colleague started first), this invitation joins that response instead
-    of creating a second one. Extra besturen (coordinator) are added one by one; one
-    already covered by another response is reported, never moved or duplicated.
-    """
-    now = now or timezone.now()
-    result = StartResult(response=None)
-    wanted = {code for code in extra_nis_codes if code} if is_coordinator else set()
-    known = {
-        m.nis_code: m
-        for m in Municipality.objects.current().filter(nis_code__in=wanted)
-    }
-    if unknown := sorted(wanted - set(known)):
-        result.errors.append(
-            "Onbekende of niet meer bestaande gemeente: " + ", ".join(unknown) + "."
-        )
-        return result
-    with transaction.atomic():
-        # The lock serialises two tabs of the same invitation pressing "Start".
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        response = locked.response
-        if response is None:
-            existing = (
-                ResponseMunicipality.objects.filter(
-                    campaign=invitation.campaign, municipality=invitation.municipality
-                )
-                .select_related("response")
-                .first()
-            )
-            if existing is not None:
-                response = existing.response
-                result.joined_existing = True
-            else:
-                response = Response.objects.create(
-                    campaign=invitation.campaign, status=ResponseStatus.STARTED
-                )
-            locked.response = response
-            locked.save(update_fields=["response"])
-        invitation.response = response
-        if result.joined_existing:
-            # A colleague joining keeps the starter's details and besturen intact.
-            response.respondent_name = response.respondent_name or respondent_name
-            response.respondent_email = response.respondent_email or respondent_email
-            response.respondent_function = (
-                response.respondent_function or respondent_function
-            )
-            response.is_coordinator = response.is_coordinator or is_coordinator
-        else:
-            response.respondent_name = respondent_name
-            response.respondent_email = respondent_email
-            response.respondent_function = respondent_function
-            response.is_coordinator = is_coordinator
-        response.save(
-            update_fields=[
-                "respondent_name",
-                "respondent_email",
-                "respondent_function",
-                "is_coordinator",
-                "updated_at",
-            ]
-        )
-    result.response = response
-    own = invitation.municipality
-    targets = [own, *(known[c] for c in sorted(wanted) if c != own.nis_code)]
-    for municipality in targets:
-        _cover(response=response, municipality=municipality, result=result)
-    if result.joined_existing:
-        return result
-    # The form is the whole truth: besturen no longer ticked (all extras, once the
-    # coordinator box is unticked) are released for other respondents.
-    keep = {m.pk for m in targets} | {own.pk}
-    stale = (
-        ResponseMunicipality.objects.filter(response=response)
-        .exclude(municipality_id__in=keep)
-        .exclude(municipality=own)
-        .select_related("municipality")
-    )
-    for row in stale:
-        # Besturen reached through another chain member's invitation stay covered.
-        if response.invitations.filter(municipality=row.municipality).exists():
-            continue
-        result.removed.append(row.municipality)
-        row.delete()
-    return result
-
-
-def _cover(
-    *, response: Response, municipality: Municipality, result: StartResult
-) -> None:
-    if ResponseMunicipality.objects.filter(
-        response=response, municipality=municipality
-    ).exists():
-        return
-    try:
-        with transaction.atomic():
-            ResponseMunicipality.objects.create(
-                response=response, campaign=response.campaign, municipality=municipality
-            )
-    except IntegrityError:
-        # Another response claimed it first (unique campaign + municipality).
-        result.already_covered.append(municipality)
-        return
-    result.added.append(municipality)
-
-
 # --- forwarding ----------------------------------------------------------------------
 
 
@@ -402,6 +272,14 @@ def _forward(
             **issue_token(),
         )
         reused = False
+    record_event(
+        campaign_id=invitation.campaign_id,
+        municipality_id=invitation.municipality_id,
+        kind=CoverageEventKind.FORWARD,
+        response=invitation.response,
+        invitation=invitation,
+        note=f"naar {name} <{email}>",
+    )
     link = link_for(target)
     round_no = target.deliveries.filter(kind=DeliveryKind.FORWARD).count()
     queue_mail(

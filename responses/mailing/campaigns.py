@@ -8,6 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from municipalities.models import Contact, ContactRole
+from responses.mailing.coordinators import (
+    create_coordinator_invitations,
+    invitation_context,
+)
 from responses.mailing.outbox import enqueue_deliveries, queue_mail
 from responses.mailing.rendering import sample_context
 from responses.mailing.sending import recover_deliveries, retry_delivery
@@ -89,19 +93,29 @@ def send_invitations(*, campaign: Campaign) -> int:
     if campaign.status != CampaignStatus.OPEN:
         return 0
     create_invitations(campaign=campaign)
-    invitations = Invitation.objects.filter(
-        campaign=campaign, kind=InvitationKind.MAYOR, revoked_at__isnull=True
+    create_coordinator_invitations(campaign=campaign)
+    invitations = list(
+        Invitation.objects.filter(
+            campaign=campaign,
+            kind__in=[InvitationKind.MAYOR, InvitationKind.COORDINATOR],
+            revoked_at__isnull=True,
+        )
+        .exclude(deliveries__kind=DeliveryKind.INVITATION)
+        .select_related("contact")
     )
+    # Coordinators get their besturen, mayors who answers for them (issue 12).
+    extra = invitation_context(campaign=campaign, invitations=invitations)
     Delivery.objects.bulk_create(
         [
             Delivery(
                 campaign=campaign,
-                invitation_id=pk,
+                invitation_id=invitation.pk,
                 kind=DeliveryKind.INVITATION,
                 round=0,
-                email=email,
+                email=invitation.email,
+                context=extra.get(invitation.pk, {}),
             )
-            for pk, email in invitations.values_list("pk", "email")
+            for invitation in invitations
         ],
         ignore_conflicts=True,
         batch_size=1000,

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from municipalities.models import Contact, ContactRole
+from municipalities.models import Contact, ContactRole, Municipality
 from responses.answering.coverage import (
     covered_municipality_ids,
+    delegated_besturen,
     partial_municipality_ids,
 )
 from responses.mailing.outbox import enqueue_deliveries
@@ -61,6 +62,8 @@ class DueReminder:
     round: int
     invitation: Invitation
     include_staff: bool
+    # Set for a coordinator's reminder: the besturen it still answers for.
+    open_besturen: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -93,6 +96,8 @@ class _State:
     clocks: Mapping[int, WithAnnotations[Invitation, _Clock]]
     partial: set[int]
     history: dict[int, _History]
+    delegated: dict[int, list[int]] = field(default_factory=dict)
+    coordinators: list[Any] = field(default_factory=list)
 
 
 def _state(campaign: Campaign, now: datetime) -> _State | None:
@@ -106,6 +111,9 @@ def _state(campaign: Campaign, now: datetime) -> _State | None:
         return None
     covered = covered_municipality_ids(campaign=campaign)
     partial = partial_municipality_ids(campaign=campaign)
+    delegated = delegated_besturen(campaign=campaign)
+    # Besturen in an unsubmitted coordinator response: the coordinator is reminded.
+    covered |= {pk for ids in delegated.values() for pk in ids}
     clocks = (
         Invitation.objects.filter(
             campaign=campaign,
@@ -130,8 +138,63 @@ def _state(campaign: Campaign, now: datetime) -> _State | None:
     clock_by_muni: dict[int, WithAnnotations[Invitation, _Clock]] = {}
     for clock in clocks:
         clock_by_muni.setdefault(clock.municipality_id, clock)
-    history = _histories(campaign, [inv.pk for inv in clock_by_muni.values()])
-    return _State(rules, clock_by_muni, partial, history)
+    coordinators = _coordinator_clocks(campaign, delegated)
+    history = _histories(
+        campaign, [inv.pk for inv in [*clock_by_muni.values(), *coordinators]]
+    )
+    return _State(rules, clock_by_muni, partial, history, delegated, coordinators)
+
+
+def _coordinator_clocks(
+    campaign: Campaign, delegated: dict[int, list[int]]
+) -> list[Invitation]:
+    return list(
+        Invitation.objects.filter(pk__in=delegated, revoked_at__isnull=True)
+        .annotate(
+            invited_at=Min(
+                "deliveries__sent_at",
+                filter=Q(deliveries__status=DeliveryStatus.SENT),
+            )
+        )
+        .filter(invited_at__isnull=False)
+        .select_related("municipality")
+        .order_by("pk")
+    )
+
+
+def _due_coordinators(
+    coordinators, delegated, partial, rules, history, *, now, today
+) -> list[DueReminder]:
+    """One reminder per coordinator link, naming the besturen still open."""
+    names = dict(
+        Municipality.objects.filter(
+            pk__in={pk for ids in delegated.values() for pk in ids}
+        ).values_list("pk", "name")
+    )
+    due = []
+    for invitation in coordinators:
+        ids = delegated[invitation.pk]
+        stream = (
+            ReminderStream.PARTIAL
+            if partial.intersection(ids)
+            else ReminderStream.NOT_STARTED
+        )
+        rule = rules.get(stream)
+        hist = history.get(invitation.pk, _History())
+        if rule is not None and _is_due(
+            rule, invitation.invited_at, hist, stream, now, today
+        ):
+            due.append(
+                DueReminder(
+                    invitation.municipality_id,
+                    stream,
+                    hist.max_round + 1,
+                    invitation,
+                    False,
+                    sorted(names[pk] for pk in ids),
+                )
+            )
+    return due
 
 
 def due_reminders(
@@ -145,7 +208,15 @@ def due_reminders(
 
 def _due_at(state: _State, campaign: Campaign, now: datetime) -> list[DueReminder]:
     today = timezone.localtime(now).date()
-    due = []
+    due = _due_coordinators(
+        state.coordinators,
+        state.delegated,
+        state.partial,
+        state.rules,
+        state.history,
+        now=now,
+        today=today,
+    )
     for muni_id, invitation in state.clocks.items():
         stream = stream_of(muni_id, state.partial)
         rule = state.rules.get(stream)
@@ -359,6 +430,12 @@ def _queue(campaign: Campaign, due: list[DueReminder], *, now: datetime) -> int:
         )
         for item, invitation in pairs
     ]
+    for row, (item, _) in zip(rows, pairs, strict=True):
+        if item.open_besturen and row.kind == DeliveryKind.REMINDER:
+            row.context = {
+                "template_kind": "reminder_coordinator",
+                "open_besturen": ", ".join(item.open_besturen),
+            }
     Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     ids = list(
         Delivery.objects.filter(

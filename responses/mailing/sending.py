@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from municipalities.models import Contact
-from responses.answering.coverage import is_covered
+from responses.answering.coverage import reminder_is_moot
 from responses.mailing import smtp
 from responses.mailing.outbox import enqueue_deliveries
 from responses.mailing.rendering import mail_context, render_mail, template_kind
@@ -125,9 +125,7 @@ def _skip_reason(delivery: Delivery) -> str:
         return "uitnodiging ingetrokken"
     if invitation.contact is not None and invitation.contact.email_bad:
         return "e-mailadres gemarkeerd als ongeldig"
-    if delivery.kind == DeliveryKind.REMINDER and is_covered(
-        campaign=campaign, municipality_id=invitation.municipality_id
-    ):
+    if delivery.kind == DeliveryKind.REMINDER and reminder_is_moot(delivery=delivery):
         return "gemeente heeft intussen geantwoord"
     return ""
 

@@ -1,3 +1,4 @@
+from .bestuur_answer import BestuurAnswer
 from .campaign import (
     Campaign,
     CampaignStatus,
@@ -6,18 +7,26 @@ from .campaign import (
     ReminderRule,
     ReminderStream,
 )
+from .coverage_event import CoverageEvent, CoverageEventKind
 from .delivery import Delivery, DeliveryKind, DeliveryStatus
 from .export import ExportLog
 from .invitation import Invitation, InvitationKind
 from .response import (
+    COVERING_CLAIMS,
     Answer,
     AnswerRevision,
+    ClaimStatus,
     Response,
     ResponseMunicipality,
     ResponseStatus,
 )
 
 __all__ = [
+    "COVERING_CLAIMS",
+    "BestuurAnswer",
+    "ClaimStatus",
+    "CoverageEvent",
+    "CoverageEventKind",
     "Answer",
     "AnswerRevision",
     "Campaign",

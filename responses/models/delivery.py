@@ -10,6 +10,7 @@ class DeliveryKind(models.TextChoices):
     REMINDER = "reminder", "Herinnering"
     FORWARD = "forward", "Doorgestuurd"
     CONFIRMATION = "confirmation", "Bevestiging"
+    COVERAGE = "coverage", "Wie antwoordt voor een bestuur"
     TEST = "test", "Testmail"
 
 

@@ -62,8 +62,26 @@ class Response(models.Model):
         return f"Respons {self.pk} ({self.get_status_display()})"
 
 
+class ClaimStatus(models.TextChoices):
+    """On what ground a response speaks for a bestuur (docs/coverage.md)."""
+
+    OWN = "own", "Eigen bestuur"
+    AUTHORISED = "authorised", "Gemachtigd (coördinator)"
+    PENDING = "pending", "Aangevraagd, wacht op bevestiging"
+    ACCEPTED = "accepted", "Aanvraag bevestigd"
+
+
+# A claim that lets the response's answers count for the bestuur.
+COVERING_CLAIMS = (ClaimStatus.OWN, ClaimStatus.AUTHORISED, ClaimStatus.ACCEPTED)
+
+
 class ResponseMunicipality(models.Model):
-    """A bestuur a response speaks for. A municipality is covered once per campaign."""
+    """A bestuur a response speaks for, and on what ground (its claim).
+
+    A bestuur has at most one own response and at most one other response speaking
+    for it (a coordinator or a claimant) per campaign; both are database constraints.
+    A refused or released claim is deleted; the CoverageEvent rows keep its history.
+    """
 
     response = models.ForeignKey(
         Response,
@@ -83,7 +101,22 @@ class ResponseMunicipality(models.Model):
         related_name="+",
         verbose_name="gemeente",
     )
+    status = models.CharField(
+        max_length=12,
+        choices=ClaimStatus.choices,
+        default=ClaimStatus.OWN,
+        verbose_name="grond",
+    )
+    claimed_by = models.ForeignKey(
+        "responses.Invitation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="aangevraagd door",
+    )
     added_at = models.DateTimeField(auto_now_add=True, verbose_name="toegevoegd op")
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name="beslist op")
 
     class Meta:
         ordering = ["municipality__name"]
@@ -91,8 +124,18 @@ class ResponseMunicipality(models.Model):
         verbose_name_plural = "vertegenwoordigde besturen"
         constraints = [
             models.UniqueConstraint(
+                fields=["response", "municipality"],
+                name="response_speaks_once_per_municipality",
+            ),
+            models.UniqueConstraint(
                 fields=["campaign", "municipality"],
-                name="municipality_covered_once_per_campaign",
+                condition=models.Q(status="own"),
+                name="one_own_response_per_municipality",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "municipality"],
+                condition=~models.Q(status="own"),
+                name="one_claimant_per_municipality",
             ),
         ]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from responses.answering.coverage import counting
 from responses.models import Answer, Campaign, Response, ResponseMunicipality
 from surveys.models import Question
 
@@ -78,9 +79,11 @@ def responses_for_export(
             filters.municipality_q()
         )
         qs = qs.filter(Exists(covered))
-    represented = ResponseMunicipality.objects.select_related(
-        "municipality__province", "municipality__cluster"
-    ).order_by("municipality__name", "municipality__nis_code")
+    represented = (
+        counting(ResponseMunicipality.objects)
+        .select_related("municipality__province", "municipality__cluster")
+        .order_by("municipality__name", "municipality__nis_code")
+    )
     return qs.order_by("pk").prefetch_related(
         Prefetch("represented", queryset=represented)
     )

@@ -27,6 +27,10 @@ from typing import IO, Any
 from django.utils import timezone
 from openpyxl import Workbook
 
+from responses.answering.per_bestuur import (
+    answers_for_bestuur,
+    differing_answers_for,
+)
 from responses.models import Campaign, ExportLog, Response
 from responses.reporting.export_queries import (
     ExportFilters,
@@ -196,6 +200,11 @@ def export_rows(
     responses = responses_for_export(campaign=campaign, filters=filters)
     for chunk in _chunks(responses.iterator(chunk_size=chunk_size), chunk_size):
         chunk_answers = answers_for(response_ids=[r.pk for r in chunk])
+        differing = (
+            differing_answers_for(response_ids=[r.pk for r in chunk])
+            if layout == "bestuur"
+            else {}
+        )
         for response in chunk:
             answers, others = {}, {}
             for question_id, value, other_text in chunk_answers[response.pk]:
@@ -205,11 +214,20 @@ def export_rows(
                     if other_text:
                         others[code] = other_text
             yield from _rows_for(
-                response, campaign, layout, filters, builder, answers, others
+                response,
+                campaign,
+                layout,
+                filters,
+                builder,
+                answers,
+                others,
+                differing=differing,
             )
 
 
-def _rows_for(response, campaign, layout, filters, builder, answers, others):
+def _rows_for(
+    response, campaign, layout, filters, builder, answers, others, *, differing
+):
     evaluation = branching.evaluate(builder.spec, answers)  # once per response
     cells = builder.cells(evaluation, others)
     pct = builder.completion(evaluation)
@@ -221,6 +239,14 @@ def _rows_for(response, campaign, layout, filters, builder, answers, others):
         if filters.by_municipality and not filters.matches(municipality):
             continue
         meta = _meta_bestuur(response, campaign, municipality, len(represented), pct)
+        own = differing.get((response.pk, municipality.pk))
+        if own:
+            # This bestuur answered some questions differently (per_bestuur.py);
+            # its branching is evaluated on its own answers.
+            mine, my_others = answers_for_bestuur(builder.spec, answers, others, own)
+            mine_evaluated = branching.evaluate(builder.spec, mine)
+            yield meta + builder.cells(mine_evaluated, my_others)
+            continue
         yield meta + cells
 
 

@@ -107,8 +107,9 @@ def test_import_contacts_exits_non_zero_with_messages(reference_data, tmp_path, 
     assert capsys.readouterr().err.splitlines() == [
         "row 2, email: Ongeldig e-mailadres 'not-an-email'.",
         "row 2, nis_code: Onbekende gemeente met NIS-code 99999.",
-        "row 2, role: Onbekende rol 'boss': gebruik mayor (burgemeester) "
-        "of staff (medewerker).",
+        "row 2, role: Onbekende rol 'boss': gebruik mayor, director, livc, "
+        "prevention, policy, coordinator of staff (of de Nederlandse naam, "
+        "bv. burgemeester).",
         "CommandError: 3 error(s) in 1 row(s); nothing was imported.",
     ]
 

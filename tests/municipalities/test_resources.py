@@ -36,7 +36,8 @@ BAD_CONTACT_ERRORS = [
     RowError(
         4,
         "role",
-        "Onbekende rol 'chef': gebruik mayor (burgemeester) of staff (medewerker).",
+        "Onbekende rol 'chef': gebruik mayor, director, livc, prevention, policy, "
+        "coordinator of staff (of de Nederlandse naam, bv. burgemeester).",
     ),
     RowError(5, "email", "Ongeldig e-mailadres 'geen-adres'."),
 ]
@@ -115,9 +116,11 @@ def test_contact_resource_exports_what_it_imports(reference_data):
             "municipality_name": "Antwerpen",
             "role": "staff",
             "function": "",
+            "organisation": "",
             "name": "Exporteur",
             "email": "exp@example.be",
             "active": "1",
+            "besturen": "",
         }
     ]
     assert (again.totals["skip"], again.totals["new"], Contact.objects.count()) == (
@@ -194,3 +197,78 @@ def test_contact_resource_all_or_nothing_on_postgresql(postgres):
     assert row_errors(resource, failed) == BAD_CONTACT_ERRORS
     assert (good.totals["new"], Contact.objects.count()) == (1, 1)
     assert postgres.vendor == "postgresql"
+
+
+COORDINATOR_HEADERS = [*CONTACT_HEADERS, "organisation", "besturen"]
+
+
+def test_contact_resource_imports_roles_and_coordinator_besturen(reference_data):
+    resource = ContactResource()
+    rows = tablib.Dataset(
+        ["11002", "directeur", "", "Dirk Directeur", "dirk@antwerpen.be", "", "", ""],
+        ["11002", "LIVC R-coördinator", "", "Lies", "lies@antwerpen.be", "", "", ""],
+        [
+            "11001",
+            "coordinator",
+            "IGS-coördinator",
+            "Cas Coördinator",
+            "cas@igs.be",
+            "",
+            "IGS Noord",
+            "11002; 11004,11001",
+        ],
+        headers=COORDINATOR_HEADERS,
+    )
+
+    result = resource.import_data(rows)
+
+    assert row_errors(resource, result) == []
+    coordinator = Contact.objects.get(email="cas@igs.be")
+    assert (coordinator.role, coordinator.organisation) == ("coordinator", "IGS Noord")
+    assert sorted(coordinator.serves.values_list("nis_code", flat=True)) == [
+        "11001",
+        "11002",
+        "11004",
+    ]
+    assert dict(Contact.objects.values_list("email", "role")) == {
+        "dirk@antwerpen.be": "director",
+        "lies@antwerpen.be": "livc",
+        "cas@igs.be": "coordinator",
+    }
+    exported = resource.export().dict
+    assert [r["besturen"] for r in exported if r["email"] == "cas@igs.be"] == [
+        "11001;11002;11004"
+    ]
+
+
+def test_contact_resource_besturen_errors_per_row_and_nothing_imported(
+    reference_data,
+):
+    resource = ContactResource()
+    rows = tablib.Dataset(
+        ["11001", "coordinator", "", "Goed", "goed@igs.be", "", "IGS", "11002"],
+        ["11001", "mayor", "", "Geen Coörd", "bm@x.be", "", "", "11002"],
+        ["11001", "coordinator", "", "Fout", "fout@igs.be", "", "", "11002;99999"],
+        ["11001", "coordinator", "", "Kort", "kort@igs.be", "", "", "123"],
+        headers=COORDINATOR_HEADERS,
+    )
+
+    result = resource.import_data(rows)
+
+    assert row_errors(resource, result) == [
+        RowError(
+            2,
+            "besturen",
+            "Alleen een intergemeentelijk coördinator (rol coordinator) kan "
+            "besturen hebben.",
+        ),
+        RowError(
+            3,
+            "besturen",
+            "Onbekende of niet meer bestaande gemeente(n) in besturen: 99999.",
+        ),
+        RowError(
+            4, "besturen", "Ongeldige NIS-code '123': verwacht precies 5 cijfers."
+        ),
+    ]
+    assert Contact.objects.count() == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from responses.answering.respondents import start_response
+from responses.answering.claims import start_response
 from responses.mailing.tokens import raw_token_for
 from responses.models import CampaignStatus, Invitation, Response
 from tests.factories import make_contact, make_export_campaign, make_municipality

@@ -6,6 +6,7 @@ from municipalities.resources import ContactResource, import_file
 class Command(BaseCommand):
     help = (
         "Import contacts from a CSV or XLSX file (columns nis_code, role, function, "
+        "organisation, besturen (coordinators: NIS codes separated by ;), "
         "name, email, active). Any bad row aborts the whole import."
     )
 

@@ -9,21 +9,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from responses.answering.answers import (
-    sync_municipality_answers,
-)
+from responses.answering.claims import choose_besturen
 from responses.answering.forms import ForwardForm, RespondentForm
 from responses.answering.queries import (
     covered_by_others,
     current_municipalities,
-    response_for_municipality,
     stored_answers,
 )
 from responses.answering.respondents import (
     ForwardRefused,
     can_edit,
     forward_invitation,
-    start_response,
 )
 from responses.answering.views.common import (
     base_context,
@@ -32,6 +28,11 @@ from responses.answering.views.common import (
     summary_from_form,
     url_for,
     with_invitation,
+)
+from responses.answering.who_answers import (
+    claim_for_own_bestuur,
+    coordinator_picker_initial,
+    own_response_started,
 )
 from responses.models import Invitation
 from surveys import branching
@@ -47,16 +48,16 @@ def start(request, invitation, token):
     stored = stored_answers(response=invitation.response)
     done, total = branching.progress(spec, stored.values)
     minutes = max(5, 5 * math.ceil(len(spec.questions) * 20 / 60 / 5))
-    existing = None
+    existing = claim = None
     if invitation.response is None:
-        existing = response_for_municipality(
-            campaign=invitation.campaign, municipality=invitation.municipality
-        )
+        existing = own_response_started(invitation=invitation)
+        claim = claim_for_own_bestuur(invitation=invitation)
     context = base_context(invitation, token) | {
         "minutes": minutes,
         "done": done,
         "total": total,
         "existing_response": existing,
+        "who_answers": claim,
         "resume_url": resume_url(invitation, token, spec, stored.values),
         "besturen": [m.municipality for m in invitation.response.represented.all()]
         if invitation.response
@@ -74,11 +75,19 @@ def choose_municipalities(request, invitation, token):
     response = invitation.response
     editable = can_edit(campaign=invitation.campaign, response=response)
     covered = covered_by_others(campaign=invitation.campaign, response=response)
-    municipalities = list(
-        current_municipalities().exclude(pk=invitation.municipality_id)
-    )
+    is_coordinator_link = invitation.kind == "coordinator"
+    municipalities = list(current_municipalities())
+    if not is_coordinator_link:
+        own_pk = invitation.municipality_id
+        municipalities = [m for m in municipalities if m.pk != own_pk]
     choices = [(m.nis_code, m.name) for m in municipalities]
+    pending = set()
     if response is not None:
+        pending = set(
+            response.represented.filter(status="pending").values_list(
+                "municipality__nis_code", flat=True
+            )
+        )
         initial = {
             "respondent_name": response.respondent_name or invitation.name,
             "respondent_email": response.respondent_email or invitation.email,
@@ -96,7 +105,10 @@ def choose_municipalities(request, invitation, token):
             "respondent_email": invitation.email,
             "respondent_function": invitation.function
             or (_("Burgemeester") if invitation.kind == "mayor" else ""),
-            "is_coordinator": invitation.kind == "coordinator",
+            "is_coordinator": is_coordinator_link,
+            "municipalities": coordinator_picker_initial(
+                invitation=invitation, covered=covered
+            ),
         }
     form = RespondentForm(
         request.POST or None, initial=initial, municipality_choices=choices
@@ -108,7 +120,7 @@ def choose_municipalities(request, invitation, token):
         return redirect(url_for("respondent-start", token))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        result = start_response(
+        result = choose_besturen(
             invitation=invitation,
             respondent_name=data["respondent_name"],
             respondent_email=data["respondent_email"],
@@ -122,7 +134,6 @@ def choose_municipalities(request, invitation, token):
         else:
             assert result.response is not None  # no errors: a response exists
             _report_start(request, result)
-            sync_municipality_answers(response=result.response, invitation=invitation)
             spec = instrument_spec(invitation.campaign.instrument)
             stored = stored_answers(response=result.response)
             return redirect(resume_url(invitation, token, spec, stored.values))
@@ -133,6 +144,7 @@ def choose_municipalities(request, invitation, token):
             "name": m.name,
             "covered": m.nis_code in covered,
             "checked": m.nis_code in selected,
+            "pending": m.nis_code in pending,
         }
         for m in municipalities
     ]
@@ -140,6 +152,10 @@ def choose_municipalities(request, invitation, token):
         "form": form,
         "picker": picker,
         "own_covered": invitation.municipality.nis_code in covered,
+        "is_coordinator_link": is_coordinator_link,
+        "who_answers": None
+        if response is not None
+        else claim_for_own_bestuur(invitation=invitation),
         "error_summary": summary_from_form(form),
     }
     return render(request, "responses/respondent/municipalities.html", context)
@@ -155,18 +171,25 @@ def _report_start(request, result) -> None:
                 "verder aan in dezelfde vragenlijst."
             ),
         )
+    if result.taken_back:
+        messages.info(
+            request,
+            _(
+                "U vult nu zelf in voor uw bestuur. Wie eerder voor uw bestuur "
+                "antwoordde, kreeg daarvan bericht."
+            ),
+        )
     if result.added and len(result.added) > 1:
         names = ", ".join(m.name for m in result.added)
         messages.success(request, _("U vult de vragenlijst in voor: %s.") % names)
-    for municipality in result.already_covered:
+    if result.claimed:
         messages.warning(
             request,
             _(
-                "%(name)s is al vertegenwoordigd door een andere respondent en "
-                "werd niet "
-                "toegevoegd. Neem contact op met VVSG als dit niet klopt."
+                "Voor %(names)s vroegen we bevestiging aan de burgemeester en VVSG. "
+                "Tot die bevestiging tellen uw antwoorden niet voor die besturen."
             )
-            % {"name": municipality.name},
+            % {"names": ", ".join(m.name for m in result.claimed)},
         )
     for municipality in result.removed:
         messages.info(

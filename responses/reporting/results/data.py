@@ -15,6 +15,11 @@ from typing import Any
 
 from municipalities.models import Municipality
 from municipalities.queries import follow_successors
+from responses.answering.coverage import counting
+from responses.answering.per_bestuur import (
+    answers_for_bestuur,
+    differing_answers_for,
+)
 from responses.models import Answer, Campaign, Response, ResponseMunicipality
 from surveys.branching import InstrumentSpec, visible_answers
 from surveys.queries import instrument_spec
@@ -99,7 +104,7 @@ def load_records(
         "pk", "status", "updated_at"
     )
     covered: defaultdict[int, list[Bestuur]] = defaultdict(list)
-    links = ResponseMunicipality.objects.filter(response__campaign=campaign)
+    links = counting(ResponseMunicipality.objects.filter(response__campaign=campaign))
     for response_id, municipality_id in links.values_list(
         "response_id", "municipality_id"
     ):
@@ -119,9 +124,17 @@ def load_records(
         raw[response_id][code] = value
         if other_text:
             others[response_id][code] = other_text
+    differing = differing_answers_for(response_ids=list(raw))
     records = []
     for pk, status, updated_at in responses.order_by("pk"):
         visible = visible_answers(spec, raw.get(pk, {}))
+        per_bestuur = {}
+        for bestuur in covered.get(pk, ()):
+            own = differing.get((pk, bestuur.id))
+            if own:
+                per_bestuur[bestuur.id] = answers_for_bestuur(
+                    spec, raw.get(pk, {}), others.get(pk, {}), own
+                )
         records.append(
             Record(
                 response_id=pk,
@@ -130,6 +143,7 @@ def load_records(
                 others={c: t for c, t in others.get(pk, {}).items() if c in visible},
                 besturen=tuple(covered.get(pk, ())),
                 updated_at=updated_at,
+                per_bestuur=per_bestuur,
             )
         )
     return records

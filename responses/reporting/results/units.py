@@ -55,6 +55,11 @@ class Record:
     others: Mapping[str, str] = field(default_factory=dict)
     besturen: tuple[Bestuur, ...] = ()
     updated_at: datetime | None = None
+    # {bestuur id: (answers, others)} where a coordinator answered differently for
+    # one of its besturen (responses/answering/per_bestuur.py).
+    per_bestuur: Mapping[int, tuple[Mapping[str, Any], Mapping[str, str]]] = field(
+        default_factory=dict
+    )
 
     @property
     def answered(self) -> int:
@@ -116,13 +121,17 @@ def best_record_per_bestuur(
     return chosen
 
 
+def _for_bestuur(record: Record, bestuur: Bestuur) -> tuple[Mapping, Mapping]:
+    return record.per_bestuur.get(bestuur.id, (record.answers, record.others))
+
+
 def bestuur_units(records: Sequence[Record]) -> list[Unit]:
     chosen = best_record_per_bestuur(records)
     return [
         Unit(
             key=f"m:{bestuur.nis_code}",
-            answers=record.answers,
-            others=record.others,
+            answers=_for_bestuur(record, bestuur)[0],
+            others=_for_bestuur(record, bestuur)[1],
             family=bestuur.family,
             province=bestuur.province,
             cluster=bestuur.cluster,

@@ -149,38 +149,49 @@ def test_choose_besturen_creates_response_for_own_municipality(client):
     ]
 
 
-def test_coordinator_covers_three_and_never_takes_a_covered_one(client):
+def test_claiming_a_covered_bestuur_changes_nothing_and_others_become_claims(client):
     campaign = make_survey_campaign()
     invitation, token = make_respondent(campaign=campaign)
     second, third, taken = (
         make_municipality(name=n) for n in ("Bree", "Peer", "Hamont")
     )
     other = make_covering_response(campaign=campaign, municipalities=[taken])
+    data = {
+        "respondent_name": "Coördinator",
+        "respondent_email": "coord@ig.be",
+        "respondent_function": "IGS-coördinator",
+        "is_coordinator": "on",
+    }
 
     form = client.get(f"/b/{token}/besturen/").content.decode()
+    refused = client.post(
+        f"/b/{token}/besturen/",
+        {**data, "municipalities": [second.nis_code, third.nis_code, taken.nis_code]},
+    )
+    invitation.refresh_from_db()
+    assert "al vertegenwoordigd door een andere respondent" in form
+    assert "Voor Hamont antwoordt al een ander bestuur" in refused.content.decode()
+    assert invitation.response is None
+    assert Response.objects.count() == 1
+
     page = client.post(
         f"/b/{token}/besturen/",
-        {
-            "respondent_name": "Coördinator",
-            "respondent_email": "coord@ig.be",
-            "respondent_function": "IGS-coördinator",
-            "is_coordinator": "on",
-            "municipalities": [second.nis_code, third.nis_code, taken.nis_code],
-        },
+        {**data, "municipalities": [second.nis_code, third.nis_code]},
         follow=True,
     )
 
     invitation.refresh_from_db()
-    covered = set(
-        invitation.response.represented.values_list("municipality__name", flat=True)
+    rows = dict(
+        invitation.response.represented.values_list("municipality__name", "status")
     )
-    assert "al vertegenwoordigd door een andere respondent" in form
-    assert covered == {invitation.municipality.name, "Bree", "Peer"}
+    assert rows == {
+        invitation.municipality.name: "own",
+        "Bree": "pending",
+        "Peer": "pending",
+    }
     assert invitation.response.is_coordinator is True
     assert ResponseMunicipality.objects.get(municipality=taken).response == other
-    assert "Hamont is al vertegenwoordigd door een andere respondent" in (
-        page.content.decode()
-    )
+    assert "Voor Bree, Peer vroegen we bevestiging" in page.content.decode()
 
 
 def test_tampered_municipality_code_is_refused(client):

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from responses.answering.answers import Submitted, save_answers
-from responses.answering.respondents import start_response
-from responses.models import Answer, AnswerRevision, ResponseMunicipality
+from responses.answering.claims import start_response
+from responses.models import Answer, AnswerRevision, Response, ResponseMunicipality
 from tests.factories import (
     make_invitation,
     make_municipality,
@@ -113,6 +113,91 @@ def test_concurrent_claims_of_one_bestuur_cover_it_once(postgres, transactional_
     results = _in_threads(claim(first), claim(second))
 
     assert ResponseMunicipality.objects.filter(municipality=shared).count() == 1
-    flagged = [r for r in results if shared in r.already_covered]
-    added = [r for r in results if shared in r.added]
-    assert (len(flagged), len(added)) == (1, 1)
+    refused = [r for r in results if r.errors]
+    claimed = [r for r in results if shared in r.claimed]
+    assert (len(refused), len(claimed)) == (1, 1)
+    assert "Er werd niets gewijzigd" in refused[0].errors[0]
+    # All or nothing: the refused one did not even start its own response.
+    assert Response.objects.count() == 1
+
+
+def test_two_links_of_one_bestuur_starting_at_once_share_one_response(
+    postgres, transactional_db
+):
+    campaign = make_survey_campaign()
+    for trial in range(6):
+        bestuur = make_municipality(name=f"Samen {trial}")
+        mayor, _ = make_respondent(campaign=campaign, municipality=bestuur)
+        colleague, _ = make_respondent(
+            campaign=campaign, municipality=bestuur, kind="staff"
+        )
+
+        def begin(invitation):
+            return lambda: start_response(
+                invitation=invitation,
+                respondent_name=invitation.name,
+                respondent_email=invitation.email,
+                respondent_function="",
+                is_coordinator=False,
+                extra_nis_codes=[],
+            )
+
+        results = _in_threads(begin(mayor), begin(colleague))
+
+        mayor.refresh_from_db()
+        colleague.refresh_from_db()
+        assert mayor.response_id == colleague.response_id is not None
+        assert sorted(r.joined_existing for r in results) == [False, True]
+        assert Response.objects.filter(represented__municipality=bestuur).count() == 1
+    # No orphan responses: every response speaks for its bestuur.
+    assert Response.objects.filter(represented__isnull=True).count() == 0
+    assert Response.objects.count() == 6
+
+
+def test_mayor_taking_back_while_staff_accepts_ends_in_one_consistent_state(
+    postgres, transactional_db
+):
+    from responses.answering.claims import ClaimRefused, decide_claim
+
+    campaign = make_survey_campaign()
+    for trial in range(4):
+        claimant, _ = make_respondent(campaign=campaign)
+        target = make_municipality(name=f"Betwist {trial}")
+        mayor, _ = make_respondent(campaign=campaign, municipality=target)
+        start_response(
+            invitation=claimant,
+            respondent_name="C",
+            respondent_email="c@x.be",
+            respondent_function="",
+            is_coordinator=True,
+            extra_nis_codes=[target.nis_code],
+        )
+        claim = ResponseMunicipality.objects.get(municipality=target)
+
+        def accept(claim_id=claim.pk):
+            try:
+                return decide_claim(claim_id=claim_id, accept=True)
+            except ClaimRefused as refused:
+                return refused
+
+        results = _in_threads(
+            accept,
+            lambda m=mayor: start_response(
+                invitation=m,
+                respondent_name=m.name,
+                respondent_email=m.email,
+                respondent_function="Burgemeester",
+                is_coordinator=False,
+                extra_nis_codes=[],
+            ),
+        )
+
+        rows = dict(
+            ResponseMunicipality.objects.filter(municipality=target).values_list(
+                "status", "response_id"
+            )
+        )
+        # The mayor always answers; the claim was either refused (taken back)
+        # or accepted first and then taken back: never left pending.
+        assert "own" in rows and "pending" not in rows
+        assert results[1].errors == []

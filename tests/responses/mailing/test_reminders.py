@@ -50,7 +50,7 @@ def _run(campaign, now, capture):
         return send_due_reminders(campaign=campaign, now=now)
 
 
-def test_reminders_skip_submitted_and_coordinator_covered_and_include_staff(
+def test_reminders_skip_submitted_not_unsubmitted_and_include_staff(
     invited, django_capture_on_commit_callbacks
 ):
     campaign, munis, mayors = invited
@@ -67,9 +67,11 @@ def test_reminders_skip_submitted_and_coordinator_covered_and_include_staff(
 
     result = _run(campaign, now, django_capture_on_commit_callbacks)
 
-    assert result["municipalities"] == 2  # A and D
+    # C's response is not submitted, so C is not covered (issue 12); the
+    # coordinator variant is in tests/responses/answering/test_claims.py.
+    assert result["municipalities"] == 3  # A, C and D
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        [mayors["A"].email, staff.email, mayors["D"].email]
+        [mayors["A"].email, staff.email, mayors["C"].email, mayors["D"].email]
     )
     staff_invitation = Invitation.objects.get(email=staff.email)
     assert staff_invitation.kind == InvitationKind.STAFF
