@@ -275,7 +275,7 @@ def _synthetic_wave(
     *,
     year: int,
     share: float = 0.5,
-    exclude: set[str] = frozenset(),
+    exclude: frozenset[str] | set[str] = frozenset(),
     groups: bool = True,
 ) -> None:
     """Responses for a share of the municipalities valid in `year`.

@@ -141,7 +141,7 @@ def choose_besturen(
             extra_nis_codes=extra_nis_codes,
             now=now,
         )
-        if not result.errors:
+        if not result.errors and result.response is not None:
             sync_municipality_answers(
                 response=result.response, invitation=invitation, now=now
             )

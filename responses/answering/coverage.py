@@ -88,18 +88,17 @@ def reminder_is_moot(*, delivery: Delivery) -> bool:
     """Send-time re-check: a coordinator's reminder lapses once all the besturen it
     named are covered; anyone else's once their own bestuur is."""
     invitation = delivery.invitation
+    if invitation is None:
+        return False
+    campaign = invitation.campaign
     if "open_besturen" not in (delivery.context or {}):
-        return is_covered(
-            campaign=invitation.campaign, municipality_id=invitation.municipality_id
-        )
+        return is_covered(campaign=campaign, municipality_id=invitation.municipality_id)
     return not (
         ResponseMunicipality.objects.filter(
             claimed_by=invitation,
             status__in=(ClaimStatus.AUTHORISED, ClaimStatus.ACCEPTED),
         )
-        .exclude(
-            municipality_id__in=covered_municipality_ids(campaign=invitation.campaign)
-        )
+        .exclude(municipality_id__in=covered_municipality_ids(campaign=campaign))
         .exists()
     )
 

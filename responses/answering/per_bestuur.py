@@ -24,9 +24,7 @@ from responses.models import (
 )
 from surveys import branching
 from surveys.queries import instrument_spec
-
-# Which besturen a response speaks for is chosen on the besturen page, not here.
-NOT_PER_BESTUUR = frozenset({"municipalities"})
+from surveys.types import kind
 
 
 def differing_besturen(*, response: Response | None) -> list[Municipality]:
@@ -63,7 +61,8 @@ def save_bestuur_answer(
         question = spec.question(question_code)
     except KeyError:
         return ["Onbekende vraag voor deze vragenlijst."]
-    if question.type in NOT_PER_BESTUUR:
+    # Which besturen a response speaks for is chosen on the besturen page, not here.
+    if kind(question).mirrors_besturen:
         return ["Deze vraag kan niet per bestuur verschillen."]
     rows = BestuurAnswer.objects.filter(
         response=response, question__code=question_code, municipality=municipality

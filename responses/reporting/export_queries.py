@@ -80,7 +80,7 @@ def responses_for_export(
         )
         qs = qs.filter(Exists(covered))
     represented = (
-        counting(ResponseMunicipality.objects)
+        counting(ResponseMunicipality.objects.all())
         .select_related("municipality__province", "municipality__cluster")
         .order_by("municipality__name", "municipality__nis_code")
     )

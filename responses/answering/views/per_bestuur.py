@@ -10,7 +10,6 @@ from django.views.decorators.http import require_http_methods
 
 from responses.answering.forms import SectionForm, field_name
 from responses.answering.per_bestuur import (
-    NOT_PER_BESTUUR,
     differing_besturen,
     save_bestuur_answer,
 )
@@ -25,6 +24,7 @@ from responses.answering.views.common import (
 from responses.models import BestuurAnswer
 from surveys import branching
 from surveys.queries import instrument_spec
+from surveys.types import kind
 
 
 @with_invitation
@@ -38,7 +38,7 @@ def answer_per_bestuur(request, invitation, token):
     stored = stored_answers(response=response)
     visible = branching.evaluate(spec, stored.values).visible
     questions = [
-        q for q in spec.questions if q.code in visible and q.type not in NOT_PER_BESTUUR
+        q for q in spec.questions if q.code in visible and not kind(q).mirrors_besturen
     ]
     besturen = {m.nis_code: m for m in differing_besturen(response=response)}
     source = request.POST if request.method == "POST" else request.GET
@@ -57,7 +57,7 @@ def answer_per_bestuur(request, invitation, token):
             values={question.code: value},
             others={question.code: other},
         )
-        if question.type != "matrix":
+        if not kind(question).has_rows:
             form.fields[
                 field_name(question.code)
             ].label = f"{question.number}. {question.text}"
@@ -65,14 +65,16 @@ def answer_per_bestuur(request, invitation, token):
         if not can_edit(campaign=invitation.campaign, response=response):
             messages.error(request, _("De termijn om te wijzigen is verstreken."))
             return redirect(url_for("answer-per-bestuur", token))
-        if form is None:
+        if form is None or question is None or municipality is None:
             messages.error(
                 request,
                 _("Kies een bestuur en een vraag uit de lijst. Er werd niets bewaard."),
             )
             return redirect(url_for("answer-per-bestuur", token))
         form.is_valid()
-        errors = form.errors_for(question) + list(form.non_field_errors())
+        errors: list[str] = [
+            str(e) for e in [*form.errors_for(question), *form.non_field_errors()]
+        ]
         if not errors:
             posted = (
                 form.submitted()[question.code]
