@@ -5,8 +5,8 @@ from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
 from django.urls import reverse
 
+from responses.answering.claims import start_response
 from responses.answering.coverage import covered_municipality_ids, response_rates
-from responses.answering.respondents import start_response
 from responses.mailing.reminders import send_due_reminders
 from responses.mailing.tokens import find_invitation
 from responses.models import Campaign, Response, ResponseStatus
