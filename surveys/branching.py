@@ -437,6 +437,43 @@ def progress(spec: InstrumentSpec, answers: Mapping[str, Any]) -> tuple[int, int
     return done, len(vis.visible)
 
 
+def progress_at(
+    spec: InstrumentSpec, answers: Mapping[str, Any], section: str | None
+) -> tuple[int, int]:
+    """(settled units, all units) for a respondent on `section` (None = past the end).
+
+    A unit is a question, or one row of a matrix; the denominator is every unit of
+    the instrument, so it never jumps. A unit is settled when it is visible and
+    answered, or when it does not apply (hidden) and lies in a section before
+    `section`. Follow-up questions an answer reveals were not settled before, so
+    adding an answer never lowers the count (conditions only look backwards);
+    moving on settles the skipped units. See docs/instrument.md, "Progress".
+    """
+    vis = evaluate(spec, answers)
+    order = {code: i for i, code in enumerate(spec.sections)}
+    here = order.get(section, len(order)) if section is not None else len(order)
+    done = total = 0
+    for q in spec.questions:
+        passed = order[q.section] < here
+        value = answers.get(q.code)
+        if q.type == "matrix":
+            cells = value if isinstance(value, Mapping) else {}
+            shown = vis.rows.get(q.code, ())
+            for row in q.rows:
+                total += 1
+                if row.code in shown:
+                    done += is_answered(cells.get(row.code))
+                else:
+                    done += passed
+            continue
+        total += 1
+        if q.code in vis.visible:
+            done += is_answered(value)
+        else:
+            done += passed
+    return done, total
+
+
 def describe(condition: Mapping[str, Any] | None) -> str:
     """Readable form of a condition for the codebook ("" = always shown)."""
     if condition is None:

@@ -24,6 +24,7 @@ from responses.answering.respondents import (
     forward_invitation,
     start_response,
 )
+from responses.answering.texts import campaign_paragraphs, paragraphs
 from responses.answering.views.common import (
     base_context,
     gate,
@@ -44,7 +45,11 @@ def start(request, invitation, token):
         return blocked
     spec = instrument_spec(invitation.campaign.instrument)
     stored = stored_answers(response=invitation.response)
-    done, total = branching.progress(spec, stored.values)
+    done, total = branching.progress_at(
+        spec,
+        stored.values,
+        invitation.response.current_section if invitation.response else None,
+    )
     minutes = max(5, 5 * math.ceil(len(spec.questions) * 20 / 60 / 5))
     existing = None
     if invitation.response is None:
@@ -53,8 +58,13 @@ def start(request, invitation, token):
         )
     context = base_context(invitation, token) | {
         "minutes": minutes,
+        "intro": campaign_paragraphs(
+            invitation.campaign.instrument.intro, campaign=invitation.campaign
+        ),
+        "privacy": paragraphs(invitation.campaign.instrument.privacy),
         "done": done,
         "total": total,
+        "percent": round(100 * done / total) if total else 0,
         "existing_response": existing,
         "resume_url": resume_url(invitation, token, spec, stored.values),
         "besturen": [m.municipality for m in invitation.response.represented.all()]
@@ -81,7 +91,6 @@ def choose_municipalities(request, invitation, token):
         initial = {
             "respondent_name": response.respondent_name or invitation.name,
             "respondent_email": response.respondent_email or invitation.email,
-            "respondent_function": response.respondent_function or invitation.function,
             "is_coordinator": response.is_coordinator,
             "municipalities": list(
                 response.represented.exclude(
@@ -93,8 +102,6 @@ def choose_municipalities(request, invitation, token):
         initial = {
             "respondent_name": invitation.name,
             "respondent_email": invitation.email,
-            "respondent_function": invitation.function
-            or (_("Burgemeester") if invitation.kind == "mayor" else ""),
             "is_coordinator": invitation.kind == "coordinator",
         }
     form = RespondentForm(
@@ -111,7 +118,7 @@ def choose_municipalities(request, invitation, token):
             invitation=invitation,
             respondent_name=data["respondent_name"],
             respondent_email=data["respondent_email"],
-            respondent_function=data["respondent_function"],
+            respondent_function=invitation.function,
             is_coordinator=data["is_coordinator"],
             extra_nis_codes=data["municipalities"],
         )

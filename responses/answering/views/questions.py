@@ -26,6 +26,7 @@ from responses.answering.queries import (
 from responses.answering.respondents import (
     can_edit,
 )
+from responses.answering.texts import numbered_for_display, paragraphs
 from responses.answering.views.common import (
     base_context,
     questionnaire_gate,
@@ -111,9 +112,28 @@ def _widgets(question, form, visibility) -> dict:
     }
 
 
+def _unanswered_required(spec, stored, section) -> dict[str, list[str]]:
+    """Visible required questions of this page that are still open (or incomplete)."""
+    return branching.validate(spec, stored.values, stored.others, sections=[section])
+
+
+def _page_check(blocks, spec, stored) -> list[dict]:
+    section = blocks[0]["q"].section if blocks else ""
+    missing = _unanswered_required(spec, stored, section)
+    return [
+        {
+            "anchor": f"q-{b['q'].code}",
+            "label": f"{b['q'].number}. {b['q'].text}",
+            "message": missing[b["q"].code][0],
+        }
+        for b in blocks
+        if b["q"].code in missing
+    ]
+
+
 def _section_context(invitation, token, spec, section, form, stored, **extra):
     visibility = branching.evaluate(spec, stored.values)
-    done, total = branching.progress(spec, stored.values)
+    done, total = branching.progress_at(spec, stored.values, section)
     titles = section_titles(instrument=invitation.campaign.instrument)
     help_texts = dict(
         invitation.campaign.instrument.questions.filter(
@@ -121,7 +141,7 @@ def _section_context(invitation, token, spec, section, form, stored, **extra):
         ).values_list("code", "help_text")
     )
     blocks = _blocks(
-        spec,
+        numbered_for_display(spec, visibility.visible),
         section,
         form,
         stored,
@@ -164,9 +184,11 @@ def _section_context(invitation, token, spec, section, form, stored, **extra):
             "spec": spec,
             "section": section,
             "section_title": titles.get(section, section),
-            "section_intro": section_intros(
-                instrument=invitation.campaign.instrument
-            ).get(section, ""),
+            "section_intro": paragraphs(
+                section_intros(instrument=invitation.campaign.instrument).get(
+                    section, ""
+                )
+            ),
             "blocks": blocks,
             "form": form,
             "section_url": url_for("answer-section", token, section=section),
@@ -221,6 +243,8 @@ def answer_section(request, invitation, token, section):
             remember_section(response=response, section=section)
         form = SectionForm(**form_kwargs)
         context = _section_context(invitation, token, spec, section, form, stored)
+        if editable and request.GET.get("controle") == "1":
+            context["page_check"] = _page_check(context["blocks"], spec, stored)
         return render(request, "responses/respondent/section.html", context)
 
     form = SectionForm(request.POST, **form_kwargs)
@@ -253,6 +277,15 @@ def answer_section(request, invitation, token, section):
         return redirect(
             url_for("answer-section", token, section=section)
             + f"#q-{sorted(appeared)[0]}"
+        )
+    if (
+        action == "next"
+        and not request.POST.get("page_checked")
+        and _unanswered_required(spec, stored, section)
+    ):
+        # Soft mandatory (LimeSurvey): list what is open; a second "Volgende" moves on.
+        return redirect(
+            url_for("answer-section", token, section=section) + "?controle=1#page-check"
         )
     if action == "later":
         return redirect(url_for("view-saved", token))
@@ -316,7 +349,7 @@ def autosave(request, invitation, token, section):
                 )
             ]
     visibility = branching.evaluate(spec, stored.values)
-    done, total = branching.progress(spec, stored.values)
+    done, total = branching.progress_at(spec, stored.values, section)
     context = base_context(invitation, token) | {
         "b": {
             "q": question,

@@ -17,6 +17,7 @@ from responses.answering.queries import (
     section_titles,
     stored_answers,
 )
+from responses.answering.texts import numbered_for_display
 from responses.answering.views.common import (
     base_context,
     questionnaire_gate,
@@ -36,7 +37,7 @@ def _review_context(invitation, token, errors=None):
         missing_answers(response=invitation.response) if errors is None else errors
     )
     sections = review_sections(
-        spec=spec,
+        spec=numbered_for_display(spec, visibility.visible),
         titles=section_titles(instrument=invitation.campaign.instrument),
         visible=branching.visible_answers(spec, stored.values),
         others=stored.others,
@@ -44,7 +45,7 @@ def _review_context(invitation, token, errors=None):
         required_codes=visibility.required,
         errors=missing,
     )
-    done, total = branching.progress(spec, stored.values)
+    done, total = branching.progress_at(spec, stored.values, None)
     summary = [
         {
             "href": url_for("answer-section", token, section=s.code)
