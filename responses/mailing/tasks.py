@@ -52,3 +52,12 @@ def apply_retention_task(self) -> dict:
     from responses.reporting.retention import apply_retention
 
     return apply_retention().as_dict()
+
+
+@shared_task(bind=True, name="responses.store_answer_copy", acks_late=False)
+def store_answer_copy_task(self, response_id: int) -> int | None:
+    """Render the PDF copy of a response's current revision (too slow for a request)."""
+    from responses.answering.pdf import store_copy
+
+    copy = store_copy(response_id=response_id)
+    return copy.pk if copy else None

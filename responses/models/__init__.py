@@ -6,6 +6,7 @@ from .campaign import (
     ReminderRule,
     ReminderStream,
 )
+from .copy import AnswerCopy
 from .delivery import Delivery, DeliveryKind, DeliveryStatus
 from .export import ExportLog
 from .invitation import Invitation, InvitationKind
@@ -19,6 +20,7 @@ from .response import (
 
 __all__ = [
     "Answer",
+    "AnswerCopy",
     "AnswerRevision",
     "Campaign",
     "CampaignStatus",

@@ -10,7 +10,13 @@ from django.urls import path
 
 from responses.answering.views.entry import choose_municipalities, forward, start
 from responses.answering.views.questions import answer_section, autosave, saved
-from responses.answering.views.submit import confirmation, reopen, review, submit
+from responses.answering.views.submit import (
+    confirmation,
+    download_copy,
+    reopen,
+    review,
+    submit,
+)
 
 urlpatterns = [
     path("b/<str:token>/", start, name="respondent-start"),
@@ -26,5 +32,6 @@ urlpatterns = [
     path("b/<str:token>/indienen/", submit, name="submit-response"),
     path("b/<str:token>/bedankt/", confirmation, name="view-confirmation"),
     path("b/<str:token>/wijzigen/", reopen, name="reopen-response"),
+    path("b/<str:token>/kopie.pdf", download_copy, name="download-copy"),
     path("b/<str:token>/doorsturen/", forward, name="forward-invitation"),
 ]
