@@ -8,7 +8,12 @@ autosave on top of the same services.
 
 from django.urls import path
 
-from responses.answering.views.entry import choose_municipalities, forward, start
+from responses.answering.views.entry import (
+    accessibility_statement,
+    choose_municipalities,
+    forward,
+    start,
+)
 from responses.answering.views.questions import answer_section, autosave, saved
 from responses.answering.views.submit import (
     confirmation,
@@ -19,6 +24,11 @@ from responses.answering.views.submit import (
 )
 
 urlpatterns = [
+    path(
+        "toegankelijkheid/",
+        accessibility_statement,
+        name="accessibility-statement",
+    ),
     path("b/<str:token>/", start, name="respondent-start"),
     path(
         "b/<str:token>/besturen/", choose_municipalities, name="choose-municipalities"

@@ -214,3 +214,8 @@ def forward(request, invitation, token):
         "error_summary": summary_from_form(form),
     }
     return render(request, "responses/respondent/forward.html", context)
+
+
+def accessibility_statement(request):
+    """The Dutch accessibility statement, linked from every respondent page."""
+    return render(request, "responses/respondent/accessibility.html")
