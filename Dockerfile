@@ -16,6 +16,12 @@ WORKDIR /app
 RUN useradd --system --uid 10001 --create-home --home-dir /home/app \
     --shell /usr/sbin/nologin app
 
+# WeasyPrint (the respondent's PDF copy) needs pango and a font with Dutch diacritics.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+       fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY . /app
 RUN pip install . \
     && mkdir -p /app/staticfiles /app/var \

@@ -17,7 +17,6 @@ import hmac
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from responses.answering.answers import confirmation_context
 from responses.answering.respondents import format_deadline
@@ -53,6 +52,9 @@ def answers_pdf(*, response: Response, now=None) -> bytes:
         "submitted": response.submitted_at is not None,
     }
     html = render_to_string("responses/respondent/pdf.html", context)
+    # Imported here: only the worker renders, so web processes never load pango.
+    from weasyprint import HTML
+
     return HTML(string=html).write_pdf()
 
 
