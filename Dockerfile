@@ -16,6 +16,11 @@ WORKDIR /app
 RUN useradd --system --uid 10001 --create-home --home-dir /home/app \
     --shell /usr/sbin/nologin app
 
+# WeasyPrint (the respondent's PDF copy) needs pango and a font with Dutch diacritics.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+       fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 # Exact, hash-checked versions first (own layer: cached until the lock changes), then
 # the project without resolving anything again.
 COPY requirements/lock.txt /app/requirements/lock.txt

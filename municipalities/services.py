@@ -326,7 +326,9 @@ def create_demo_contacts(*, seed: int = 2026) -> int:
             for index, (role, function) in enumerate(people):
                 first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
                 local = slugify(f"{first} {last}").replace("-", ".")
-                email = f"{local}.{municipality.nis_code}.{index}@{DEMO_DOMAIN}"
+                # "name.24028.0@" read as a float NIS code in the demo mails.
+                tag = f"nis{municipality.nis_code}" + (f"-{index + 1}" if index else "")
+                email = f"{local}.{tag}@{DEMO_DOMAIN}"
                 _, was_created = Contact.objects.update_or_create(
                     municipality=municipality,
                     email=email,

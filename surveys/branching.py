@@ -189,6 +189,41 @@ class Evaluation:
                 done += 1
         return done, len(self.visible)
 
+    def progress_at(self, section: str | None) -> tuple[int, int]:
+        """(settled units, all units) for a respondent on `section` (None = past
+        the end): the progress the respondent sees.
+
+        A unit is a question, or one row of a matrix; the denominator is every unit
+        of the instrument, so it never jumps. A unit is settled when it is visible
+        and answered, or when it does not apply (hidden) and lies in a section
+        before `section`. Follow-up questions an answer reveals were not settled
+        before, so adding an answer never lowers the count (conditions only look
+        backwards); moving on settles the skipped units. See docs/instrument.md,
+        "Progress".
+        """
+        order = {code: i for i, code in enumerate(self.spec.sections)}
+        here = order.get(section, len(order)) if section is not None else len(order)
+        done = total = 0
+        for q in self.spec.questions:
+            passed = order[q.section] < here
+            value = self.answers.get(q.code)
+            if types.kind(q).has_rows:
+                cells = value if isinstance(value, Mapping) else {}
+                shown = self.rows.get(q.code, ())
+                for row in q.rows:
+                    total += 1
+                    if row.code in shown:
+                        done += is_answered(cells.get(row.code))
+                    else:
+                        done += passed
+                continue
+            total += 1
+            if q.code in self.visible:
+                done += is_answered(value)
+            else:
+                done += passed
+        return done, total
+
     @property
     def percent(self) -> int:
         done, total = self.progress
@@ -355,6 +390,13 @@ def previous_section(
 def progress(spec: InstrumentSpec, answers: Mapping[str, Any]) -> tuple[int, int]:
     """(answered visible questions, visible questions); a matrix counts if complete."""
     return evaluate(spec, answers).progress
+
+
+def progress_at(
+    spec: InstrumentSpec, answers: Mapping[str, Any], section: str | None
+) -> tuple[int, int]:
+    """Evaluation.progress_at for one answer set (tests, benchmarks)."""
+    return evaluate(spec, answers).progress_at(section)
 
 
 def describe(condition: Mapping[str, Any] | None) -> str:

@@ -144,7 +144,15 @@ elif DB_ENGINE == "sqlite":
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("DB_NAME", str(BASE_DIR / "db.sqlite3")),
-            "OPTIONS": {"timeout": 20},
+            # A walk-through writes on every autosave: WAL lets pages read while one
+            # writer commits, and IMMEDIATE takes the write lock at BEGIN so two
+            # autosaves wait in the busy timeout instead of failing "database is
+            # locked" when a read transaction tries to upgrade.
+            "OPTIONS": {
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+                "transaction_mode": "IMMEDIATE",
+            },
         }
     }
 else:
@@ -361,6 +369,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint (PDF copy) reports every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
     },
 }
 

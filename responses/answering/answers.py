@@ -36,6 +36,7 @@ from responses.answering.respondents import (
     edit_deadline,
     format_deadline,
 )
+from responses.answering.texts import numbered_for_display
 from responses.mailing.outbox import queue_mail
 from responses.models import (
     Answer,
@@ -407,7 +408,7 @@ def confirmation_context(*, response: Response) -> dict:
     stored = stored_answers(response=response)
     visibility = branching.evaluate(spec, stored.values)
     sections = review_sections(
-        spec=spec,
+        spec=numbered_for_display(spec, visibility.visible),
         titles=section_titles(instrument=campaign.instrument),
         visible=visibility.visible_answers,
         others=stored.others,

@@ -38,11 +38,8 @@ class RespondentForm(forms.Form):
             "invalid": _("Vul een geldig e-mailadres in, bv. naam@gemeente.be.")
         },
     )
-    respondent_function = forms.CharField(
-        label=_("Uw functie"),
-        max_length=120,
-        help_text=_("Bv. burgemeester, LIVC R-coördinator, preventiemedewerker."),
-    )
+    # No function field: the questionnaire's first question asks it (with options
+    # that compare across waves); asking twice was a walk-through defect.
     is_coordinator = forms.BooleanField(
         label=_(
             "Ik vul deze vragenlijst in als intergemeentelijk coördinator, "
@@ -61,20 +58,16 @@ class RespondentForm(forms.Form):
         super().__init__(*args, **kwargs)
         picker = cast(forms.MultipleChoiceField, self.fields["municipalities"])
         picker.choices = list(municipality_choices)
-        for name in ("respondent_name", "respondent_email", "respondent_function"):
+        for name in ("respondent_name", "respondent_email"):
             self.fields[name].error_messages["required"] = _("Dit veld is verplicht.")
         self.fields["respondent_email"].widget.attrs["autocomplete"] = "email"
         self.fields["respondent_name"].widget.attrs["autocomplete"] = "name"
-        self.fields["respondent_function"].widget.attrs["autocomplete"] = (
-            "organization-title"
-        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Field("respondent_name"),
             Field("respondent_email"),
-            Field("respondent_function"),
         )
 
 

@@ -29,6 +29,7 @@ from responses.answering.queries import (
     section_titles,
     stored_answers,
 )
+from responses.answering.texts import numbered_for_display, paragraphs
 from responses.models import Invitation
 from surveys import branching
 from surveys.branching import InstrumentSpec, QuestionSpec
@@ -108,9 +109,11 @@ def section_state(*, invitation: Invitation, section: str) -> SectionState:
     )
 
 
-def _progress(evaluation: branching.Evaluation) -> dict[str, int]:
-    done, total = evaluation.progress
-    return {"done": done, "total": total, "percent": evaluation.percent}
+def _progress(evaluation: branching.Evaluation, section: str | None) -> dict[str, int]:
+    # The respondent's progress never goes down (Evaluation.progress_at).
+    done, total = evaluation.progress_at(section)
+    percent = round(100 * done / total) if total else 0
+    return {"done": done, "total": total, "percent": percent}
 
 
 def _conflict_fields(question: QuestionSpec, conflict: Conflict | None) -> dict:
@@ -135,7 +138,9 @@ def _blocks(state: SectionState, form: SectionForm, conflicts, errors) -> list[d
         {c for q in state.questions for c in kind(q).references(values.get(q.code))}
     )
     blocks = []
-    for question in state.questions:
+    # Gapless numbers for the questions that apply ("3 → 7" reads as an error).
+    numbered = numbered_for_display(state.spec, evaluation.visible)
+    for question in numbered.in_section(state.section):
         code = question.code
         rows = evaluation.visible_rows(code)
 
@@ -210,7 +215,9 @@ def section_page(
         "spec": state.spec,
         "section": section,
         "section_title": titles.get(section, section),
-        "section_intro": section_intros(instrument=instrument).get(section, ""),
+        "section_intro": paragraphs(
+            section_intros(instrument=instrument).get(section, "")
+        ),
         "blocks": blocks,
         "form": form,
         "steps": [
@@ -221,8 +228,29 @@ def section_page(
         "previous": evaluation.previous_section(section),
         "next": evaluation.next_section(section),
         "error_summary": _error_summary(blocks, form),
-        **_progress(evaluation),
+        **_progress(evaluation, section),
     }
+
+
+def page_check(*, state: SectionState, blocks: list[dict]) -> list[dict]:
+    """Visible required questions of this page still open, with links (LimeSurvey's
+    soft mandatory: listed at the top, the respondent may still move on)."""
+    missing = state.evaluation.validate(state.stored.others, sections=[state.section])
+    return [
+        {
+            "anchor": f"q-{b['q'].code}",
+            "label": f"{b['q'].number}. {b['q'].text}",
+            "message": missing[b["q"].code][0],
+        }
+        for b in blocks
+        if b["q"].code in missing
+    ]
+
+
+def has_open_required(*, state: SectionState) -> bool:
+    return bool(
+        state.evaluation.validate(state.stored.others, sections=[state.section])
+    )
 
 
 def autosave_page(
@@ -250,7 +278,8 @@ def autosave_page(
             "question": code,
         }
     }
-    return {"b": block, "section": state.section, **_progress(evaluation)}, trigger
+    progress = _progress(evaluation, state.section)
+    return {"b": block, "section": state.section, **progress}, trigger
 
 
 def appeared_questions(before: SectionState, after: SectionState) -> list[str]:
@@ -271,7 +300,7 @@ def review_page(*, invitation: Invitation, token: str) -> dict[str, Any]:
     evaluation = branching.evaluate(spec, stored.values)
     missing = evaluation.validate(stored.others)
     sections = review_sections(
-        spec=spec,
+        spec=numbered_for_display(spec, evaluation.visible),
         titles=section_titles(instrument=instrument),
         visible=evaluation.visible_answers,
         others=stored.others,
@@ -298,5 +327,5 @@ def review_page(*, invitation: Invitation, token: str) -> dict[str, Any]:
         "missing": missing,
         "error_summary": summary,
         "besturen": [m.municipality for m in response.represented.all()],
-        **_progress(evaluation),
+        **_progress(evaluation, None),
     }

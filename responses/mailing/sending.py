@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from municipalities.models import Contact
 from responses.answering.coverage import reminder_is_moot
+from responses.answering.pdf import copy_attachment
 from responses.mailing import smtp
 from responses.mailing.outbox import enqueue_deliveries
 from responses.mailing.rendering import mail_context, render_mail, template_kind
@@ -155,6 +156,12 @@ def build_message(delivery: Delivery, *, now: datetime) -> EmailMultiAlternative
     )
     if html:
         message.attach_alternative(html, "text/html")
+    if (
+        delivery.kind == DeliveryKind.CONFIRMATION
+        and invitation
+        and invitation.response
+    ):
+        message.attach(*copy_attachment(response=invitation.response))
     return message
 
 

@@ -64,3 +64,12 @@ def send_reminders_task(self, campaign_id: int, selection: dict) -> int:
     if campaign is None:
         return 0
     return send_reminders(campaign=campaign, selection=Selection.from_dict(selection))
+
+
+@shared_task(bind=True, name="responses.store_answer_copy", acks_late=False)
+def store_answer_copy_task(self, response_id: int) -> int | None:
+    """Render the PDF copy of a response's current revision (too slow for a request)."""
+    from responses.answering.pdf import store_copy
+
+    copy = store_copy(response_id=response_id)
+    return copy.pk if copy else None

@@ -7,6 +7,7 @@ from .campaign import (
     ReminderRule,
     ReminderStream,
 )
+from .copy import AnswerCopy
 from .coverage_event import CoverageEvent, CoverageEventKind
 from .delivery import Delivery, DeliveryKind, DeliveryStatus
 from .export import ExportLog
@@ -28,6 +29,7 @@ __all__ = [
     "CoverageEvent",
     "CoverageEventKind",
     "Answer",
+    "AnswerCopy",
     "AnswerRevision",
     "Campaign",
     "CampaignStatus",

@@ -25,6 +25,7 @@
         row.hidden = !rows.has(row.dataset.row);
       });
     });
+    renumber(form);
     if (detail.question) {
       var box = form.querySelector('[data-question="' + CSS.escape(detail.question) + '"]');
       if (box) {
@@ -35,6 +36,19 @@
         });
       }
     }
+  }
+
+  // Visible questions read 1, 2, 3... without gaps; the server numbers the page the
+  // same way, so this only matters when an answer shows or hides a follow-up.
+  function renumber(form) {
+    var n = parseInt(form.dataset.firstNumber || "0", 10);
+    if (!n) return;
+    form.querySelectorAll("[data-question]").forEach(function (box) {
+      var label = box.querySelector(".question-number");
+      if (!label) return;
+      label.textContent = n + ".";
+      if (!box.hidden) n += 1;
+    });
   }
 
   function exclusiveOptions(form) {
@@ -95,7 +109,7 @@
   }
 
   function focusErrorSummary() {
-    var summary = document.getElementById("error-summary");
+    var summary = document.getElementById("error-summary") || document.getElementById("page-check");
     if (summary) summary.focus();
   }
 
@@ -109,14 +123,21 @@
       });
       // A failed autosave must be visible: the answer is still in the page and is
       // saved by "Volgende" or "Opslaan en later verder".
+      // A transient failure (busy server, dropped connection) is retried once
+      // before the mayor hears of it; a refusal (400/403) is reported at once.
       var failed = function (event) {
         var box = event.target.closest && event.target.closest("[data-question]");
         var feedback = box && box.querySelector(".feedback");
         if (!feedback) return;
+        var status = event.detail && event.detail.xhr ? event.detail.xhr.status : 0;
+        if (status !== 400 && status !== 403 && box.dataset.retried !== "1") {
+          box.dataset.retried = "1";
+          window.setTimeout(function () { window.htmx.trigger(box, "change"); }, 1500);
+          return;
+        }
         feedback.textContent = "";
         var note = document.createElement("span");
         note.className = "save-failed small text-danger";
-        var status = event.detail && event.detail.xhr ? event.detail.xhr.status : 0;
         if (status === 400 || status === 403) {
           note.textContent = event.detail.xhr.responseText.slice(0, 200);
         } else if (status) {
@@ -126,6 +147,10 @@
         }
         feedback.appendChild(note);
       };
+      document.body.addEventListener("htmx:afterRequest", function (event) {
+        var box = event.target.closest && event.target.closest("[data-question]");
+        if (box && event.detail && event.detail.successful) delete box.dataset.retried;
+      });
       document.body.addEventListener("htmx:sendError", failed);
       document.body.addEventListener("htmx:responseError", failed);
     }

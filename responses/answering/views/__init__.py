@@ -9,12 +9,28 @@ autosave on top of the same services.
 from django.urls import path
 
 from responses.answering.views.coverage import who_answers
-from responses.answering.views.entry import choose_municipalities, forward, start
+from responses.answering.views.entry import (
+    accessibility_statement,
+    choose_municipalities,
+    forward,
+    start,
+)
 from responses.answering.views.per_bestuur import answer_per_bestuur
 from responses.answering.views.questions import answer_section, autosave, saved
-from responses.answering.views.submit import confirmation, reopen, review, submit
+from responses.answering.views.submit import (
+    confirmation,
+    download_copy,
+    reopen,
+    review,
+    submit,
+)
 
 urlpatterns = [
+    path(
+        "toegankelijkheid/",
+        accessibility_statement,
+        name="accessibility-statement",
+    ),
     path("b/<str:token>/", start, name="respondent-start"),
     path(
         "b/<str:token>/besturen/", choose_municipalities, name="choose-municipalities"
@@ -28,6 +44,7 @@ urlpatterns = [
     path("b/<str:token>/indienen/", submit, name="submit-response"),
     path("b/<str:token>/bedankt/", confirmation, name="view-confirmation"),
     path("b/<str:token>/wijzigen/", reopen, name="reopen-response"),
+    path("b/<str:token>/kopie.pdf", download_copy, name="download-copy"),
     path("b/<str:token>/doorsturen/", forward, name="forward-invitation"),
     path("b/<str:token>/wie-antwoordt/", who_answers, name="who-answers"),
     path("b/<str:token>/per-bestuur/", answer_per_bestuur, name="answer-per-bestuur"),

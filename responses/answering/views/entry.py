@@ -21,6 +21,7 @@ from responses.answering.respondents import (
     can_edit,
     forward_invitation,
 )
+from responses.answering.texts import campaign_paragraphs, paragraphs
 from responses.answering.views.common import (
     base_context,
     gate,
@@ -46,7 +47,11 @@ def start(request, invitation, token):
         return blocked
     spec = instrument_spec(invitation.campaign.instrument)
     stored = stored_answers(response=invitation.response)
-    done, total = branching.progress(spec, stored.values)
+    done, total = branching.progress_at(
+        spec,
+        stored.values,
+        invitation.response.current_section if invitation.response else None,
+    )
     minutes = max(5, 5 * math.ceil(len(spec.questions) * 20 / 60 / 5))
     existing = claim = None
     if invitation.response is None:
@@ -54,8 +59,13 @@ def start(request, invitation, token):
         claim = claim_for_own_bestuur(invitation=invitation)
     context = base_context(invitation, token) | {
         "minutes": minutes,
+        "intro": campaign_paragraphs(
+            invitation.campaign.instrument.intro, campaign=invitation.campaign
+        ),
+        "privacy": paragraphs(invitation.campaign.instrument.privacy),
         "done": done,
         "total": total,
+        "percent": round(100 * done / total) if total else 0,
         "existing_response": existing,
         "who_answers": claim,
         "resume_url": resume_url(invitation, token, spec, stored.values),
@@ -91,7 +101,6 @@ def choose_municipalities(request, invitation, token):
         initial = {
             "respondent_name": response.respondent_name or invitation.name,
             "respondent_email": response.respondent_email or invitation.email,
-            "respondent_function": response.respondent_function or invitation.function,
             "is_coordinator": response.is_coordinator,
             "municipalities": list(
                 response.represented.exclude(
@@ -103,8 +112,6 @@ def choose_municipalities(request, invitation, token):
         initial = {
             "respondent_name": invitation.name,
             "respondent_email": invitation.email,
-            "respondent_function": invitation.function
-            or (_("Burgemeester") if invitation.kind == "mayor" else ""),
             "is_coordinator": is_coordinator_link,
             "municipalities": coordinator_picker_initial(
                 invitation=invitation, covered=covered
@@ -124,7 +131,7 @@ def choose_municipalities(request, invitation, token):
             invitation=invitation,
             respondent_name=data["respondent_name"],
             respondent_email=data["respondent_email"],
-            respondent_function=data["respondent_function"],
+            respondent_function=invitation.function,
             is_coordinator=data["is_coordinator"],
             extra_nis_codes=data["municipalities"],
         )
@@ -243,3 +250,8 @@ def _forward_page(request, invitation, token, form, status=200):
         "error_summary": summary_from_form(form),
     }
     return render(request, "responses/respondent/forward.html", context, status=status)
+
+
+def accessibility_statement(request):
+    """The Dutch accessibility statement, linked from every respondent page."""
+    return render(request, "responses/respondent/accessibility.html")

@@ -15,6 +15,8 @@ from responses.answering.pages import (
     UnknownSection,
     appeared_questions,
     autosave_page,
+    has_open_required,
+    page_check,
     section_page,
     section_state,
 )
@@ -34,12 +36,14 @@ def _state_or_404(invitation, section):
         raise Http404(_("Onbekend onderdeel van de vragenlijst.")) from None
 
 
-def _render_section(request, invitation, token, state, form, **extra):
+def _render_section(request, invitation, token, state, form, check=False, **extra):
     context = (
         base_context(invitation, token)
         | section_page(state=state, form=form, **extra)
         | {"section_url": url_for("answer-section", token, section=state.section)}
     )
+    if check:
+        context["page_check"] = page_check(state=state, blocks=context["blocks"])
     return render(request, "responses/respondent/section.html", context)
 
 
@@ -65,7 +69,10 @@ def answer_section(request, invitation, token, section):
             )
         if editable and response.current_section != section:
             remember_section(response=response, section=section)
-        return _render_section(request, invitation, token, state, state.form())
+        check = editable and request.GET.get("controle") == "1"
+        return _render_section(
+            request, invitation, token, state, state.form(), check=check
+        )
 
     form = state.form(request.POST)
     form.is_valid()
@@ -94,6 +101,15 @@ def answer_section(request, invitation, token, section):
         )
         return redirect(
             url_for("answer-section", token, section=section) + f"#q-{appeared[0]}"
+        )
+    if (
+        action == "next"
+        and not request.POST.get("page_checked")
+        and has_open_required(state=after)
+    ):
+        # Soft mandatory (LimeSurvey): list what is open; a second "Volgende" moves on.
+        return redirect(
+            url_for("answer-section", token, section=section) + "?controle=1#page-check"
         )
     if action == "later":
         return redirect(url_for("view-saved", token))

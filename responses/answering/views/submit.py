@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from responses.answering.answers import reopen_response, submit_response
 from responses.answering.pages import review_page
+from responses.answering.pdf import (
+    PDF_CONTENT_TYPE,
+    current_copy,
+    filename,
+    request_copy,
+)
 from responses.answering.views.common import (
     base_context,
     questionnaire_gate,
@@ -74,3 +81,26 @@ def reopen(request, invitation, token):
     return redirect(
         url_for("answer-section", token, section=invitation.response.current_section)
     )
+
+
+@with_invitation
+def download_copy(request, invitation, token):
+    """The PDF copy of the answers as they stand, or a page that waits for it."""
+    if blocked := questionnaire_gate(request, invitation, token):
+        return blocked
+    response = invitation.response
+    copy = current_copy(response=response)
+    if copy is None:
+        request_copy(response=response)
+        reply = render(
+            request,
+            "responses/respondent/copy_pending.html",
+            base_context(invitation, token),
+            status=202,
+        )
+    else:
+        reply = HttpResponse(bytes(copy.pdf), content_type=PDF_CONTENT_TYPE)
+        reply["Content-Disposition"] = f'attachment; filename="{filename(response)}"'
+    # Personal answers: never kept by a shared cache or the browser's history.
+    reply["Cache-Control"] = "private, no-store"
+    return reply

@@ -55,3 +55,33 @@ def test_results_pages_render_charts_without_csp_violations(
     assert bar_width / track_width == pytest.approx(5 / 11, abs=0.01)
     assert woon_neen.locator("td").first.inner_text() == "2 (100%)"
     assert not [m for m in messages if "Content Security Policy" in m]
+
+
+def test_matrix_table_shows_every_column_at_1366_px(
+    transactional_db, live_server, page
+):
+    from surveys.models import MatrixRow, Option
+
+    clear_spec_cache()
+    build_world()
+    # The real instrument's labels, which pushed "Totaal" out of sight.
+    MatrixRow.objects.filter(question__code="vormen", code="islam").update(
+        label="Islamistisch/Salafi Jihadi extremisme"
+    )
+    for code, label in [
+        ("toe", "Toegenomen ten opzichte van 2024"),
+        ("stab", "Gestabiliseerd ten opzichte van 2024"),
+        ("af", "Afgenomen ten opzichte van 2024"),
+    ]:
+        Option.objects.filter(question__code="vormen", code=code).update(label=label)
+    clear_spec_cache()
+    _login(page, live_server)
+    page.set_viewport_size({"width": 1366, "height": 768})
+
+    overflow = {}
+    for url in ("/resultaten/lb-2026/", "/resultaten/lb-2026/vormen/"):
+        page.goto(f"{live_server.url}{url}")
+        box = page.locator(".col-lg-6 > .table-responsive").first
+        overflow[url] = box.evaluate("el => el.scrollWidth - el.clientWidth")
+
+    assert overflow == {"/resultaten/lb-2026/": 0, "/resultaten/lb-2026/vormen/": 0}
