@@ -238,8 +238,8 @@ def test_recover_deliveries_resends_a_stale_claim_once(
     with django_capture_on_commit_callbacks(execute=True):
         second = recover_deliveries(now=later)
 
-    assert first == {"reclaimed": 1, "requeued": 2}
-    assert second == {"reclaimed": 0, "requeued": 0}
+    assert first == {"reclaimed": 1, "uncertain": 0, "requeued": 2}
+    assert second == {"reclaimed": 0, "uncertain": 0, "requeued": 0}
     assert sorted(m.to[0] for m in mail.outbox) == sorted([stale.email, waiting.email])
     assert set(Delivery.objects.values_list("status", flat=True)) == {
         DeliveryStatus.SENT
@@ -255,7 +255,7 @@ def test_fresh_claim_is_not_recovered(settings):
 
     result = recover_deliveries(now=now + timedelta(seconds=60))
 
-    assert result == {"reclaimed": 0, "requeued": 0}
+    assert result == {"reclaimed": 0, "uncertain": 0, "requeued": 0}
     assert Delivery.objects.get().status == DeliveryStatus.SENDING
 
 
