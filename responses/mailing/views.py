@@ -30,6 +30,7 @@ from responses.mailing.campaigns import (
     send_test_mail,
 )
 from responses.mailing.forms import MAILING_KINDS, DeliveryFilterForm, TestMailForm
+from responses.mailing.queries import uncertain_deliveries
 from responses.mailing.reminders import due_reminders, send_due_reminders
 from responses.mailing.rendering import render_mail, sample_context
 from responses.mailing.tasks import send_invitations_task
@@ -72,6 +73,7 @@ def show_campaign(request, slug):
     context = {
         "campaign": campaign,
         "counts": delivery_counts(campaign=campaign),
+        "uncertain": uncertain_deliveries(campaign=campaign),
         "streams": [(label, streams[value]) for value, label in ReminderStream.choices],
         "due": due,
         "recipients": uncovered[:50],
