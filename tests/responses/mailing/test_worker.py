@@ -212,8 +212,8 @@ def test_worker_killed_at_random_moments_never_misses_nor_duplicates(
         emails = {m.email for m in mayors}
         send_invitations(campaign=campaign)
         assert _wait_until(
-            lambda e=emails: any(r in e for r in smtp_sink.recipients()), timeout=30
-        )
+            lambda e=emails: any(r in e for r in smtp_sink.recipients()), timeout=60
+        ), (seed, run, _statuses(), celery_worker_process.log.read_text()[-3000:])
         time.sleep(rng.uniform(0, 0.25))
         celery_worker_process.kill()
         at_kill = sum(1 for r in smtp_sink.recipients() if r in emails)
