@@ -332,3 +332,32 @@ def pytest_configure(config):
     # The browser fixture runs sync Playwright, whose event loop makes Django think it
     # is in async context when the live server's ORM calls happen in the same thread.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# --- guard: `-m "not services"` must be a service-free run ---------------------------
+
+SERVICE_FIXTURES = {
+    "postgres",
+    "redis_url",
+    "smtp_sink",
+    "celery_worker_process",
+    "celery_broker",
+    "browser",
+    "page",
+    "private_redis",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse a test that asks for a service fixture without the `services` marker."""
+    unmarked = [
+        f"{item.nodeid} uses {sorted(SERVICE_FIXTURES & set(item.fixturenames))}"
+        for item in items
+        if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("services") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests using a service fixture need @pytest.mark.services:\n  "
+            + "\n  ".join(unmarked)
+        )

@@ -125,6 +125,7 @@ def test_send_test_mail_renders_sample_recipient(django_capture_on_commit_callba
     assert "Golf 2026" in mail.outbox[0].body
 
 
+@pytest.mark.services
 def test_permanent_refusal_fails_delivery_marks_contact_bad_and_batch_goes_on(
     smtp_sink, django_capture_on_commit_callbacks
 ):
@@ -144,6 +145,7 @@ def test_permanent_refusal_fails_delivery_marks_contact_bad_and_batch_goes_on(
     assert smtp_sink.recipients() == [good.email]
 
 
+@pytest.mark.services
 def test_temporary_failure_backs_off_then_sends(smtp_sink, settings):
     settings.MAIL_RETRY_BASE_SECONDS = 60
     campaign = make_campaign()
@@ -170,6 +172,7 @@ def test_temporary_failure_backs_off_then_sends(smtp_sink, settings):
     assert mayor.email_bad is False
 
 
+@pytest.mark.services
 def test_temporary_failure_gives_up_after_max_attempts(smtp_sink, settings):
     settings.MAIL_MAX_ATTEMPTS = 3
     campaign = make_campaign()

@@ -88,6 +88,8 @@ def test_unknown_question_is_404(world, staff):
     )
 
     assert response.status_code == 404
+    body = response.content.decode()
+    assert "Ja (gelijk)" not in body and "Totaal (n=" not in body
 
 
 @pytest.mark.parametrize(
@@ -239,4 +241,8 @@ def test_query_count_does_not_grow_with_responses(
         response = staff.get(url(large))
 
     assert response.status_code == 200
+    if view == "results-xlsx":
+        assert response.content[:2] == b"PK"  # a real workbook, not an error page
+    else:
+        assert large.name in response.content.decode()
     assert len(baseline.captured_queries) <= 25
