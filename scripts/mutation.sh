@@ -35,6 +35,14 @@ rsync -a --exclude .venv --exclude mutants --exclude .git --exclude '*.sqlite3' 
 } > "$WORK/setup.cfg"
 cd "$WORK"
 "$ROOT/.venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" || true
-"$ROOT/.venv/bin/mutmut" results --all true > "$ROOT/var/mutation-$(basename "$MODULE" .py).txt" 2>&1 || \
-    "$ROOT/.venv/bin/mutmut" results > "$ROOT/var/mutation-$(basename "$MODULE" .py).txt" 2>&1 || true
-cat "$ROOT/var/mutation-$(basename "$MODULE" .py).txt" | tail -60
+OUT="$ROOT/var/mutation-$(basename "$MODULE" .py).txt"
+mkdir -p "$ROOT/var"
+"$ROOT/.venv/bin/mutmut" results --all true > "$OUT" 2>&1 || true
+# The diff of every survivor, so each can be killed by a test or explained.
+for name in $(grep ': survived' "$OUT" | sed 's/: survived//'); do
+    "$ROOT/.venv/bin/mutmut" show "$name" >> "$OUT" 2>&1 || true
+done
+killed=$(grep -c ': killed' "$OUT" || true)
+total=$(grep -cE ': (killed|survived|timeout|suspicious|no tests|skipped)' "$OUT" || true)
+echo "$MODULE: $killed of $total mutants killed" | tee -a "$OUT"
+grep ': survived' "$OUT" || true
