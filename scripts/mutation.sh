@@ -39,10 +39,10 @@ OUT="$ROOT/var/mutation-$(basename "$MODULE" .py).txt"
 mkdir -p "$ROOT/var"
 "$ROOT/.venv/bin/mutmut" results --all true > "$OUT" 2>&1 || true
 # The diff of every survivor, so each can be killed by a test or explained.
-for name in $(grep ': survived' "$OUT" | sed 's/: survived//'); do
+for name in $(grep -E '^    [^ ]+: survived' "$OUT" | sed 's/: survived//'); do
     "$ROOT/.venv/bin/mutmut" show "$name" >> "$OUT" 2>&1 || true
 done
-killed=$(grep -c ': killed' "$OUT" || true)
-total=$(grep -cE ': (killed|survived|timeout|suspicious|no tests|skipped)' "$OUT" || true)
+killed=$(grep -cE '^    [^ ]+: (killed|timeout)' "$OUT" || true)
+total=$(grep -cE '^    [^ ]+: ' "$OUT" || true)
 echo "$MODULE: $killed of $total mutants killed" | tee -a "$OUT"
 grep ': survived' "$OUT" || true

@@ -12,6 +12,7 @@ from django.db import connection
 
 from responses.answering.respondents import start_response
 from responses.models import Invitation, Response, ResponseMunicipality
+from tests.conftest import missing_service
 from tests.factories import make_respondent
 from tests.races import race_behind_lock
 
@@ -19,8 +20,6 @@ pytestmark = pytest.mark.services
 
 
 def test_two_starts_of_one_invitation_create_one_response(transactional_db):
-    from tests.conftest import missing_service
-
     if connection.vendor != "postgresql":
         missing_service("a race test needs PostgreSQL (set DB_ENGINE=postgresql)")
     invitation, _ = make_respondent()

@@ -19,6 +19,7 @@ from responses.mailing.campaigns import send_invitations
 from responses.mailing.reminders import send_due_reminders
 from responses.mailing.sending import Outcome, send_delivery
 from responses.models import Delivery, DeliveryKind, DeliveryStatus
+from tests.conftest import missing_service
 from tests.factories import (
     make_campaign,
     make_contact,
@@ -33,8 +34,6 @@ pytestmark = pytest.mark.services
 
 @pytest.fixture
 def pg(transactional_db):
-    from tests.conftest import missing_service
-
     if connection.vendor != "postgresql":
         missing_service("a race test needs PostgreSQL (set DB_ENGINE=postgresql)")
 
