@@ -1,9 +1,35 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from import_export.admin import ImportExportModelAdmin
 
 from municipalities.formats import SafeFormatsMixin
 from municipalities.models import Cluster, Contact, Municipality, Province
 from municipalities.resources import ContactResource, MunicipalityResource
+
+
+class AtomicImportAdmin(ImportExportModelAdmin):
+    """Report a write that failed at the confirm step instead of "Import finished".
+
+    import-export rolls the whole import back when a row fails to save (e.g. a
+    database error), but would still log every row and report its totals as done.
+    """
+
+    def process_result(self, result, request):
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        first = next(
+            (str(e.error) for _, errors in result.row_errors() for e in errors),
+            "ongeldige rij",
+        )
+        messages.error(
+            request,
+            f"Import mislukt, er is niets opgeslagen: {first.splitlines()[0]}",
+        )
+        opts = self.model._meta
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        )
 
 
 @admin.register(Province)
@@ -36,7 +62,7 @@ class CurrentFilter(admin.SimpleListFilter):
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(SafeFormatsMixin, ImportExportModelAdmin):
+class MunicipalityAdmin(SafeFormatsMixin, AtomicImportAdmin):
     resource_classes = [MunicipalityResource]
     list_display = [
         "name",
@@ -63,7 +89,7 @@ class MunicipalityAdmin(SafeFormatsMixin, ImportExportModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SafeFormatsMixin, ImportExportModelAdmin):
+class ContactAdmin(SafeFormatsMixin, AtomicImportAdmin):
     resource_classes = [ContactResource]
     list_display = [
         "name",

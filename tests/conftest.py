@@ -96,10 +96,16 @@ class SmtpSink:
     # then sit still before DATA, where a test can kill them at a known point.
     hold_after: int | None = None
     waiting: int = 0
+    # While set, the server stores each message at the end of data but holds its 250
+    # reply: the sender then sits inside the uncertain window (marker committed, "."
+    # out, no reply yet), where a test can kill it. Test-only hook, no production flag.
+    hold_data_reply: bool = False
+    replies_held: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def release(self) -> None:
         self.hold_after = None
+        self.hold_data_reply = False
 
     def recipients(self) -> list[str]:
         with self.lock:
@@ -137,7 +143,12 @@ class _SinkHandler:
         with self.sink.lock:
             self.sink.messages.append(message_from_bytes(envelope.content))
             self.sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 Message accepted for delivery"
+            queue_id = f"Q{len(self.sink.messages):06d}"
+        if self.sink.hold_data_reply:
+            self.sink.replies_held += 1
+            while self.sink.hold_data_reply:
+                await asyncio.sleep(0.02)
+        return f"250 2.0.0 Ok: queued as {queue_id}"
 
 
 def _free_port() -> int:
@@ -156,10 +167,12 @@ def smtp_sink(settings):
     sink = SmtpSink(host="127.0.0.1", port=_free_port())
     controller = Controller(_SinkHandler(sink), hostname=sink.host, port=sink.port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = sink.host
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = False
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": sink.host, "port": sink.port, "timeout": 10},
+        }
+    }
     yield sink
     controller.stop()
 
@@ -239,6 +252,7 @@ def celery_worker_process(transactional_db, redis_url, tmp_path, settings):
             "a Celery worker test needs PostgreSQL (set DB_ENGINE=postgresql)"
         )
     db = connection.settings_dict
+    mailer = settings.MAILERS["default"].get("OPTIONS", {})
     env = {
         **os.environ,
         "DB_ENGINE": "postgresql",
@@ -249,8 +263,8 @@ def celery_worker_process(transactional_db, redis_url, tmp_path, settings):
         "DB_PASSWORD": db["PASSWORD"] or "",
         "DB_CONN_MAX_AGE": "0",
         "CELERY_BROKER_URL": redis_url,
-        "EMAIL_HOST": settings.EMAIL_HOST or "127.0.0.1",
-        "EMAIL_PORT": str(settings.EMAIL_PORT),
+        "EMAIL_HOST": mailer.get("host") or "127.0.0.1",
+        "EMAIL_PORT": str(mailer.get("port") or 25),
         "SITE_URL": settings.SITE_URL,
         "PYTHONUNBUFFERED": "1",
     }
@@ -353,3 +367,32 @@ def soffice(tmp_path) -> list[str]:
         "--nologo",
         "--nolockcheck",
     ]
+
+
+# --- guard: `-m "not services"` must be a service-free run ---------------------------
+
+SERVICE_FIXTURES = {
+    "postgres",
+    "redis_url",
+    "smtp_sink",
+    "celery_worker_process",
+    "celery_broker",
+    "browser",
+    "page",
+    "private_redis",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse a test that asks for a service fixture without the `services` marker."""
+    unmarked = [
+        f"{item.nodeid} uses {sorted(SERVICE_FIXTURES & set(item.fixturenames))}"
+        for item in items
+        if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("services") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests using a service fixture need @pytest.mark.services:\n  "
+            + "\n  ".join(unmarked)
+        )

@@ -3,7 +3,7 @@
 One module, read from the environment. Every setting has a working development
 default: SQLite, e-mail to the console, Celery eager in tests only (scripts/run
 starts a worker). Production sets DEBUG=false, a real SECRET_KEY,
-DB_ENGINE=postgresql, CELERY_BROKER_URL and EMAIL_HOST.
+DB_ENGINE=postgresql, CELERY_BROKER_URL and EMAIL_HOST (read into MAILERS).
 """
 
 from __future__ import annotations
@@ -300,20 +300,33 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
-# E-mail: console by default, a file outbox with EMAIL_FILE_PATH, SMTP with EMAIL_HOST.
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-elif EMAIL_FILE_PATH:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+# E-mail (Django 6.1 MAILERS; no EMAIL_* setting is read any more): console by
+# default, a file outbox with EMAIL_FILE_PATH, SMTP with EMAIL_HOST. The environment
+# variables keep their old names so deployments and docker-compose stay unchanged.
+# responses/mailing/smtp.py reads the SMTP OPTIONS for its own commit-point transport.
+if os.environ.get("EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["EMAIL_HOST"],
+                "port": env_int("EMAIL_PORT", 25),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": env_secret("EMAIL_HOST_PASSWORD"),
+                "use_tls": env_bool("EMAIL_USE_TLS", False),
+                "timeout": env_int("EMAIL_TIMEOUT", 30),
+            },
+        }
+    }
+elif os.environ.get("EMAIL_FILE_PATH"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": os.environ["EMAIL_FILE_PATH"]},
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "VVSG Ledenbevraging <radicalisering@vvsg.be>"
 )

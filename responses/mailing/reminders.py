@@ -48,6 +48,7 @@ COUNTED = [
     DeliveryStatus.SENDING,
     DeliveryStatus.SENT,
     DeliveryStatus.FAILED,
+    DeliveryStatus.UNCERTAIN,  # most likely delivered: spacing counts it
 ]
 
 

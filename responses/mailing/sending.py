@@ -1,22 +1,22 @@
 """Send one Delivery row, exactly once, and recover rows a dead worker left behind.
 
-States: PENDING -> (claim) SENDING -> SENT | FAILED | SKIPPED, or back to PENDING with
-`not_before` after a temporary error. Every transition is a conditional UPDATE on the
-expected state, so two workers, a retry, a double beat tick or a manual command can
-race on one row and only one of them sends.
+States: PENDING -> (claim) SENDING -> SENT | FAILED | SKIPPED | UNCERTAIN, or back to
+PENDING with `not_before` after a temporary error. Every transition is a conditional
+UPDATE on the expected state, so two workers, a retry, a double beat tick or a manual
+command can race on one row and only one of them sends. SENDING rows carry
+`end_of_data_at` once the final "." may have left (responses/mailing/smtp.py).
 """
 
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -43,7 +43,8 @@ class RetryLater(Exception):
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # sent | failed | skipped | paused | not-pending | not-due | missing
+    # sent | uncertain | failed | skipped | paused | not-pending | not-due | missing
+    status: str
     reason: str = ""
 
 
@@ -91,28 +92,55 @@ def send_delivery(*, delivery_id: int, now: datetime | None = None) -> Outcome:
         _finish(delivery, DeliveryStatus.FAILED, f"template: {exc}")
         return Outcome("failed", str(exc))
 
-    @contextmanager
-    def commit_point():
-        # Network I/O inside a transaction on purpose: only the 3-byte end of data,
-        # so COMMIT follows it immediately (see services/smtp.py).
-        with transaction.atomic():
-            Delivery.objects.filter(
-                pk=delivery.pk, status=DeliveryStatus.SENDING
-            ).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
-            yield
+    def before_end_of_data() -> None:
+        _mark_end_of_data(delivery)
 
     try:
-        smtp.deliver(message, commit_point=commit_point)
+        reply = smtp.deliver(message, before_end_of_data=before_end_of_data)
     except smtp.SmtpPermanentError as exc:
         _fail_permanently(delivery, str(exc), bad_address=exc.recipient_refused)
         return Outcome("failed", str(exc))
     except smtp.SmtpTemporaryError as exc:
         if exc.uncertain:
-            # The end of data went out; the server most likely has the mail.
-            Delivery.objects.filter(pk=delivery.pk).update(last_error=f"onzeker: {exc}")
-            return Outcome("sent", str(exc))
+            # The end of data went out but no reply came back: the relay may have
+            # the mail. Staff decide (check the relay's log), never a blind resend.
+            _finish(delivery, DeliveryStatus.UNCERTAIN, f"onzeker: {exc}")
+            return Outcome("uncertain", str(exc))
         return _retry_or_fail(delivery, str(exc), now=now)
+    except ClaimLost:
+        return Outcome("not-pending", "claim verlopen tijdens het versturen")
+    # A 250 proves delivery, also for a row a sweep flagged UNCERTAIN meanwhile.
+    Delivery.objects.filter(
+        pk=delivery.pk, status__in=[DeliveryStatus.SENDING, DeliveryStatus.UNCERTAIN]
+    ).update(
+        status=DeliveryStatus.SENT,
+        sent_at=timezone.now(),
+        smtp_reply=reply[:500],
+        last_error="",
+    )
     return Outcome("sent")
+
+
+class ClaimLost(Exception):
+    """The row is no longer this worker's SENDING claim: do not finish the DATA."""
+
+
+def _mark_end_of_data(delivery: Delivery) -> None:
+    """Commit `end_of_data_at` right before the final "." (smtp.py's marker).
+
+    synchronous_commit=off makes this COMMIT return without waiting for the WAL
+    flush, which keeps the gap before the "." short; a database crash that loses
+    the marker only turns an uncertain row back into a resend, as before the marker.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        marked = Delivery.objects.filter(
+            pk=delivery.pk, status=DeliveryStatus.SENDING
+        ).update(end_of_data_at=timezone.now())
+    if marked != 1:
+        raise ClaimLost(f"delivery {delivery.pk} is no longer claimed")
 
 
 def _skip_reason(delivery: Delivery) -> str:
@@ -172,17 +200,15 @@ def _finish(
     *,
     expected: str = DeliveryStatus.SENDING,
 ) -> None:
-    Delivery.objects.filter(
-        pk=delivery.pk, status__in=[expected, DeliveryStatus.SENT]
-    ).update(status=status, last_error=reason[:2000])
+    Delivery.objects.filter(pk=delivery.pk, status=expected).update(
+        status=status, last_error=reason[:2000]
+    )
 
 
 def _fail_permanently(delivery: Delivery, reason: str, *, bad_address: bool) -> None:
-    # The commit point may already have marked the row SENT when the server refused
-    # at the end of data, hence SENT is an accepted starting state here.
-    Delivery.objects.filter(
-        pk=delivery.pk, status__in=[DeliveryStatus.SENDING, DeliveryStatus.SENT]
-    ).update(status=DeliveryStatus.FAILED, last_error=reason[:2000], sent_at=None)
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.FAILED, last_error=reason[:2000]
+    )
     if not bad_address:
         return
     Contact.objects.filter(email__iexact=delivery.email).update(
@@ -199,11 +225,11 @@ def _retry_or_fail(delivery: Delivery, reason: str, *, now: datetime) -> Outcome
         )
         return Outcome("failed", reason)
     countdown = settings.MAIL_RETRY_BASE_SECONDS * 2 ** (delivery.attempts - 1)
-    Delivery.objects.filter(
-        pk=delivery.pk, status__in=[DeliveryStatus.SENDING, DeliveryStatus.SENT]
-    ).update(
+    # A refusal of the end of data itself also lands here: the server said it does
+    # not have the mail, so the marker is cleared and a later resend is safe.
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.PENDING,
-        sent_at=None,
+        end_of_data_at=None,
         last_error=reason[:2000],
         not_before=now + timedelta(seconds=countdown),
     )
@@ -211,19 +237,28 @@ def _retry_or_fail(delivery: Delivery, reason: str, *, now: datetime) -> Outcome
 
 
 def recover_deliveries(*, now: datetime | None = None) -> dict[str, int]:
-    """Re-queue rows whose task was lost and resend claims a dead worker left.
+    """Resend claims a dead worker left before the end of data; flag the others.
 
-    A SENDING row older than MAIL_STALE_CLAIM_SECONDS belongs to a worker that died
-    before the commit point, i.e. before the server got the end of data (see
-    services/smtp.py), so the server discarded that message: resending is safe and
-    skipping would lose a recipient. PENDING rows older than MAIL_REQUEUE_AFTER_SECONDS
-    are enqueued again; a duplicate task message is harmless, the claim decides.
+    A SENDING row older than MAIL_STALE_CLAIM_SECONDS belongs to a dead worker. Without
+    `end_of_data_at` it died before the final "." (see responses/mailing/smtp.py), so
+    the relay discarded that message: back to PENDING and resend. With the marker the
+    relay may have the mail: UNCERTAIN, shown to staff, never resent blindly. PENDING
+    rows older than MAIL_REQUEUE_AFTER_SECONDS are enqueued again; a duplicate task
+    message is harmless, the claim decides.
     """
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.MAIL_STALE_CLAIM_SECONDS)
-    reclaimed = Delivery.objects.filter(
+    stale_claims = Delivery.objects.filter(
         status=DeliveryStatus.SENDING, claimed_at__lt=stale
-    ).update(
+    )
+    uncertain = stale_claims.filter(end_of_data_at__isnull=False).update(
+        status=DeliveryStatus.UNCERTAIN,
+        last_error=(
+            "onzeker: worker stopte na het einde van de data, vóór het antwoord van "
+            "de mailserver; controleer het log van de mailserver"
+        ),
+    )
+    reclaimed = stale_claims.filter(end_of_data_at__isnull=True).update(
         status=DeliveryStatus.PENDING,
         last_error="claim verlopen (worker gestopt vóór verzending); opnieuw",
     )
@@ -238,15 +273,27 @@ def recover_deliveries(*, now: datetime | None = None) -> dict[str, int]:
         .values_list("pk", flat=True)
     )
     enqueue_deliveries(ids)
-    return {"reclaimed": reclaimed, "requeued": len(ids)}
+    return {"reclaimed": reclaimed, "uncertain": uncertain, "requeued": len(ids)}
 
 
 def retry_delivery(*, delivery: Delivery) -> bool:
-    """Staff action: put a FAILED or SKIPPED row back in the queue."""
+    """Staff action: put a FAILED, SKIPPED or UNCERTAIN row back in the queue.
+
+    For an UNCERTAIN row this is the decision "the relay's log has no trace of it".
+    """
     updated = Delivery.objects.filter(
-        pk=delivery.pk, status__in=[DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]
+        pk=delivery.pk,
+        status__in=[
+            DeliveryStatus.FAILED,
+            DeliveryStatus.SKIPPED,
+            DeliveryStatus.UNCERTAIN,
+        ],
     ).update(
-        status=DeliveryStatus.PENDING, attempts=0, not_before=None, claimed_at=None
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        not_before=None,
+        claimed_at=None,
+        end_of_data_at=None,
     )
     if updated:
         Contact.objects.filter(email__iexact=delivery.email).update(
@@ -254,3 +301,14 @@ def retry_delivery(*, delivery: Delivery) -> bool:
         )
         enqueue_deliveries([delivery.pk])
     return bool(updated)
+
+
+def confirm_delivery(*, delivery: Delivery, note: str = "") -> bool:
+    """Staff action: an UNCERTAIN row was found in the relay's log, so it is SENT."""
+    return bool(
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.UNCERTAIN).update(
+            status=DeliveryStatus.SENT,
+            sent_at=F("end_of_data_at"),
+            last_error=note[:2000] or "bevestigd in het log van de mailserver",
+        )
+    )

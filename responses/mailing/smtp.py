@@ -1,23 +1,12 @@
-"""SMTP transport whose commit point sits at the end of DATA.
+"""SMTP transport with a marker committed right before the end of DATA.
 
-A worker can die at any moment. The risky window is between "the server accepted the
-mail" and "the row says SENT": a crash there turns a resend into a duplicate, and a
-crash just before it turns "do not resend" into a skipped recipient. This transport
-sends the message body, then, inside the caller's open transaction that already holds
-the UPDATE to SENT, sends the final ".", and the caller commits right after. So:
-
-- death before the "." left the socket: the transaction rolls back, the row stays
-  SENDING, the server discarded the message -> the sweep resends it (correct);
-- death after COMMIT reached PostgreSQL: row SENT, "." sent (correct);
-- death in between (two back-to-back syscalls, microseconds): the row rolls back to
-  SENDING although the server may have the mail -> one duplicate. That ambiguity
-  cannot be removed without asking the server; erring towards a duplicate is the
-  lesser harm for an invitation, since a skipped mayor never gets a link.
-
-Committing before the "." would flip that last case into a silent loss instead, and
-marking SENT after the server's reply widens the duplicate window to a full network
-and database round trip. Other Django backends (console, locmem, file) send first and
-then commit.
+Django's MAILERS backends send a whole message in one call, so nothing could record
+that the final "." is about to leave. This module therefore keeps a small hand-written
+SMTP client for the configured SMTP mailer only (console and file mailers go through
+`django.core.mail.mailers`) and calls `before_end_of_data()`, which commits that
+marker, right before the ".". A worker killed before the marker provably left no mail
+at the relay (the sweep resends), one killed after it leaves an "uncertain" row for
+staff to check, and only a 250 reply, stored with its queue id, makes the row SENT.
 """
 
 from __future__ import annotations
@@ -27,10 +16,9 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Callable
-from contextlib import AbstractContextManager, suppress
+from contextlib import suppress
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, mailers
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -52,40 +40,42 @@ class SmtpTemporaryError(Exception):
     """4xx, a dropped connection or a network error: retry later.
 
     `uncertain` is True when the end of data went out but no reply came back: the
-    server may have the mail, so it must not be retried.
+    server may have the mail, so it must not be retried automatically.
     """
 
     uncertain = False
 
 
-CommitPoint = Callable[[], AbstractContextManager]
+BeforeEndOfData = Callable[[], None]
 
 
-def deliver(message: EmailMessage, *, commit_point: CommitPoint) -> None:
-    """Send one message; `commit_point()` wraps the end of DATA (module docstring).
+def deliver(message: EmailMessage, *, before_end_of_data: BeforeEndOfData) -> str:
+    """Send one message and return the server's reply text (its queue id).
 
-    Raises SmtpPermanentError or SmtpTemporaryError; errors from the server's reply
-    to the end of data come after the commit and must undo it.
+    `before_end_of_data()` runs (and commits) right before the final "."; if it
+    raises, the connection is dropped so the server discards the unfinished message.
+    Raises SmtpPermanentError or SmtpTemporaryError.
     """
-    if settings.EMAIL_BACKEND != SMTP_BACKEND:
+    config = mailers.settings.get("default", {})
+    if config.get("BACKEND", SMTP_BACKEND) != SMTP_BACKEND:
         try:
-            get_connection(fail_silently=False).send_messages([message])
+            mailers.default.send_messages([message])
         except (smtplib.SMTPException, OSError) as exc:
             raise SmtpTemporaryError(str(exc)) from exc
-        with commit_point():
-            pass
-        return
+        return ""
     try:
-        _deliver_smtp(message, commit_point)
-    except (SmtpPermanentError, SmtpTemporaryError):
+        return _deliver_smtp(message, before_end_of_data, config.get("OPTIONS", {}))
+    except BaseException:
         _drop_connection()
         raise
 
 
-def _deliver_smtp(message: EmailMessage, commit_point: CommitPoint) -> None:
+def _deliver_smtp(
+    message: EmailMessage, before_end_of_data: BeforeEndOfData, options: dict
+) -> str:
     recipients = message.recipients()
     data = _dot_stuff(message.message().as_bytes())
-    conn = _mail_from(message.from_email)
+    conn = _mail_from(message.from_email, options)
     refused = {}
     for rcpt in recipients:
         code, text = _guard(conn.rcpt, rcpt)
@@ -104,22 +94,23 @@ def _deliver_smtp(message: EmailMessage, commit_point: CommitPoint) -> None:
         _reset(conn)
         _raise_for(code, text)
     _guard(conn.send, data)
-    with commit_point():
-        _guard(conn.send, b".\r\n")
+    before_end_of_data()
     try:
+        conn.send(b".\r\n")
         code, text = conn.getreply()
     except (smtplib.SMTPException, OSError) as exc:
-        unsure = SmtpTemporaryError(f"no reply to end of data: {exc}")
+        unsure = SmtpTemporaryError(f"geen antwoord op het einde van de data: {exc}")
         unsure.uncertain = True
         raise unsure from exc
     if code != 250:
         _raise_for(code, text)
+    return _text(text)
 
 
-def _mail_from(sender: str) -> smtplib.SMTP:
+def _mail_from(sender: str, options: dict) -> smtplib.SMTP:
     """MAIL FROM on the cached connection; one reconnect if the server dropped it."""
     for attempt in (1, 2):
-        conn = _get_connection()
+        conn = _get_connection(options)
         try:
             code, text = conn.mail(_envelope_address(sender))
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
@@ -141,9 +132,12 @@ def _guard(func, *args):
         raise SmtpTemporaryError(str(exc)) from exc
 
 
+def _text(text: bytes | str) -> str:
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+
+
 def _raise_for(code: int, text: bytes | str) -> None:
-    reason = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-    message = f"{code} {reason}"
+    message = f"{code} {_text(text)}"
     if 500 <= code < 600:
         raise SmtpPermanentError(message)
     raise SmtpTemporaryError(message)
@@ -170,32 +164,27 @@ def _envelope_address(sender: str) -> str:
     return parseaddr(sender)[1] or sender
 
 
-def _get_connection() -> smtplib.SMTP:
+def _get_connection(options: dict) -> smtplib.SMTP:
     """One connection per worker process, reused across messages (throughput)."""
     global _connection, _connection_key
-    key = (
-        settings.EMAIL_HOST,
-        settings.EMAIL_PORT,
-        settings.EMAIL_HOST_USER,
-        settings.EMAIL_USE_TLS,
-    )
+    host, port = options.get("host") or "localhost", options.get("port") or 25
+    username, use_tls = options.get("username") or "", options.get("use_tls", False)
+    key = (host, port, username, use_tls)
     if _connection is not None and _connection_key == key:
         return _connection
     _drop_connection()
     try:
-        conn = smtplib.SMTP(
-            settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=settings.EMAIL_TIMEOUT
-        )
+        conn = smtplib.SMTP(host, port, timeout=options.get("timeout") or 30)
         # Without TCP_NODELAY the 3-byte end of data waits for the server's delayed
-        # ACK (up to 40 ms), which widens the commit-point window and slows sending.
+        # ACK (up to 40 ms), which widens the uncertain window and slows sending.
         assert conn.sock is not None  # the constructor connected
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn.ehlo_or_helo_if_needed()
-        if settings.EMAIL_USE_TLS:
+        if use_tls:
             conn.starttls(context=ssl.create_default_context())
             conn.ehlo()
-        if settings.EMAIL_HOST_USER:
-            conn.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
+        if username:
+            conn.login(username, options.get("password") or "")
     except (smtplib.SMTPException, OSError) as exc:
         raise SmtpTemporaryError(f"cannot connect: {exc}") from exc
     _connection, _connection_key = conn, key

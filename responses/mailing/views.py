@@ -44,6 +44,7 @@ from responses.mailing.forms import (
     TestMailForm,
 )
 from responses.mailing.monitor import daily_progress, drop_off, rate_charts
+from responses.mailing.queries import uncertain_deliveries
 from responses.mailing.reminders import upcoming_reminders
 from responses.mailing.rendering import render_mail, sample_context, template_kind
 from responses.mailing.tasks import send_invitations_task, send_reminders_task
@@ -95,6 +96,7 @@ def show_campaign(request, slug):
         "campaign": campaign,
         "progress": _progress(campaign),
         "schedule": upcoming_reminders(campaign=campaign),
+        "uncertain": uncertain_deliveries(campaign=campaign),
         "test_form": TestMailForm(initial={"email": request.user.email}),
         "test_link_form": TestLinkForm(),
         "test_responses": Response.objects.filter(campaign__test_of=campaign).count(),

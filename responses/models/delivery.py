@@ -20,6 +20,10 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", "Verzonden"
     FAILED = "failed", "Mislukt"
     SKIPPED = "skipped", "Overgeslagen"
+    # The end of data went out but no 250 reply was recorded (worker died or the
+    # connection dropped): the relay may or may not have the mail. Staff check the
+    # relay's log and either confirm or resend; the sweep never resends it blindly.
+    UNCERTAIN = "uncertain", "Onzeker"
 
 
 class Delivery(models.Model):
@@ -68,6 +72,15 @@ class Delivery(models.Model):
         null=True, blank=True, verbose_name="opgenomen op"
     )
     sent_at = models.DateTimeField(null=True, blank=True, verbose_name="verzonden op")
+    # Committed right before the final "." of DATA: a SENDING row without it provably
+    # never reached the relay, one with it is uncertain (responses/mailing/smtp.py).
+    end_of_data_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="einde data verzonden op"
+    )
+    # The relay's 250 reply to the end of data (usually its queue id), for tracing.
+    smtp_reply = models.CharField(
+        max_length=500, blank=True, verbose_name="antwoord van de mailserver"
+    )
 
     class Meta:
         ordering = ["-created_at"]

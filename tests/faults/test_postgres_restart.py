@@ -17,13 +17,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from responses.models import Answer
 from tests.conftest import ROOT, _free_port
@@ -163,15 +165,63 @@ def test_live_server_recovers_after_backends_are_terminated(
     mayor = invite(campaign=open_campaign())
     browser = Browser(live_server.url)
     first_status, _ = browser.get(mayor.url("vragen/b/"))
+    # The live server closes its connection after each request, so the restart has
+    # to land while a request holds one: the test locks the response row, an
+    # autosave blocks on it inside the server, and then every backend is killed.
+    in_flight: list = []
 
-    _terminate()
+    def autosave() -> None:
+        try:
+            in_flight.append(
+                browser.post(
+                    mayor.url("vragen/b/opslaan/"),
+                    {"_question": "q4", "q-q4": "tijdens herstart"},
+                )[0]
+            )
+        except urllib.error.HTTPError as exc:
+            in_flight.append(exc.code)
+
+    thread = threading.Thread(target=autosave)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM responses_response WHERE id = %s FOR UPDATE",
+                [mayor.response.pk],
+            )
+        thread.start()
+        assert _wait_for_lock_waiter(), "the autosave never reached the row lock"
+        before = _pids()
+        killed = _terminate()
+    thread.join(30)
     status, page = browser.get(mayor.url("vragen/b/"))
     save_status, _ = browser.post(
         mayor.url("vragen/b/opslaan/"), {"_question": "q4", "q-q4": "live na herstart"}
     )
+    after = _pids()
 
+    # The fault happened: the server's in-flight backend was terminated and its
+    # request failed without storing anything...
+    assert before and killed >= len(before)
+    assert in_flight and in_flight[0] >= 500
+    # ...and the next requests ran on new backends.
+    assert not (after & before)
     assert (first_status, status, save_status) == (200, 200, 200)
     assert "Vraag q4" in page
     assert Answer.objects.get(response=mayor.response, question__code="q4").value == (
         "live na herstart"
     )
+
+
+def _wait_for_lock_waiter(timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                "current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.05)
+    return False

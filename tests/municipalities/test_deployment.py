@@ -135,10 +135,27 @@ def test_check_deploy_is_clean_for_production_env():
             "ALLOWED_HOSTS": "enquete.vvsg.be",
             # Production refuses to start without a shared cache (rate limits).
             "CACHE_URL": "redis://127.0.0.1:6379/1",
+            # Production sends mail; without a relay Django 6.1's check mail.E001
+            # rightly flags the console mailer (see the test below).
+            "EMAIL_HOST": "smtp.vvsg.be",
         }
     )
 
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, NO_ISSUES, "")
+
+
+def test_check_deploy_refuses_production_without_a_mail_relay():
+    done = run_check_deploy(
+        {
+            "DEBUG": "false",
+            "HTTPS": "true",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "enquete.vvsg.be",
+        }
+    )
+
+    assert done.returncode == 1
+    assert "mail.E001" in done.stderr and "console.EmailBackend" in done.stderr
 
 
 def test_check_deploy_is_clean_with_the_compose_environment(tmp_path):

@@ -183,6 +183,7 @@ def test_municipality_resource_reports_errors_and_imports_nothing(reference_data
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.services
 def test_contact_resource_all_or_nothing_on_postgresql(postgres):
     """Outside a test transaction: the rollback must reach the real database."""
     load_reference_data()

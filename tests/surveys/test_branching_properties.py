@@ -1,158 +1,320 @@
-"""Property-based checks of the evaluator over random answers to the real instrument."""
+"""Two-sided properties: the evaluator against an independent reference evaluator.
+
+The reference below is written from the YAML rules and the documented semantics
+(surveys/branching.py's module docstring, HELPERS.md) without importing the
+evaluator: it resolves each question recursively on demand (instead of one ordered
+pass) and reads the raw YAML dicts. On hypothesis-generated answers (well-formed and
+junk) both must give the same visible questions, visible matrix rows, required set
+and progress. An evaluator that returned nothing, or everything, fails at once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveys.branching import evaluate, progress, validate, visible_answers
-from surveys.definition import spec_from_yaml
+from surveys.branching import (
+    InstrumentSpec,
+    OptionSpec,
+    QuestionSpec,
+    RowSpec,
+    evaluate,
+    progress,
+    visible_answers,
+)
 from tests.factories import instrument_path
 
-SPEC = spec_from_yaml(instrument_path(2024))
+# --- the one adapter to the evaluator under test ---------------------------------
+# Keep every call into surveys.branching here, so a change of its API (e.g. an
+# evaluation object) means adapting these two functions only.
+
+
+def real_spec(data: dict) -> InstrumentSpec:
+    questions = [
+        QuestionSpec(
+            code=q["code"],
+            number=i,
+            section=s["code"],
+            type=q["type"],
+            text=q["code"],
+            required=q.get("required", True),
+            condition=q.get("when"),
+            options=tuple(
+                OptionSpec(code=o["code"], label=o["code"])
+                for o in q.get("options") or ()
+            ),
+            rows=tuple(
+                RowSpec(code=r["code"], label=r["code"], condition=r.get("when"))
+                for r in q.get("rows") or ()
+            ),
+        )
+        for i, (s, q) in enumerate(_questions(data), start=1)
+    ]
+    return InstrumentSpec(
+        sections=tuple(s["code"] for s in data["sections"]), questions=tuple(questions)
+    )
+
+
+def real(spec: InstrumentSpec, answers: dict) -> dict:
+    vis = evaluate(spec, answers)
+    return {
+        "visible": set(vis.visible),
+        "rows": {code: set(rows) for code, rows in vis.rows.items()},
+        "required": set(vis.required),
+        "progress": progress(spec, answers),
+    }
+
+
+# --- the reference evaluator ------------------------------------------------------
+
+
+def _questions(data: dict) -> list[tuple[dict, dict]]:
+    return [(s, q) for s in data["sections"] for q in s["questions"]]
+
+
+def answered(value: Any) -> bool:
+    """Documented rule: None, blank text and empty collections are no answer."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | tuple | dict | set | frozenset):
+        return bool(value)
+    return True
+
+
+class Reference:
+    def __init__(self, data: dict, answers: Mapping[str, Any]):
+        self.questions = {q["code"]: q for _, q in _questions(data)}
+        self.order = [q["code"] for _, q in _questions(data)]
+        self.answers = answers
+        self.memo: dict[str, frozenset | None] = {}
+
+    def shown_rows(self, code: str) -> frozenset | None:
+        """None when the question is hidden, else its visible rows (maybe empty)."""
+        if code not in self.memo:
+            q = self.questions[code]
+            shown = None
+            if self.holds(q.get("when")):
+                rows = frozenset(
+                    r["code"] for r in q.get("rows") or () if self.holds(r.get("when"))
+                )
+                if q["type"] != "matrix" or rows:
+                    shown = rows
+            self.memo[code] = shown
+        return self.memo[code]
+
+    def seen(self, code: str) -> Any:
+        """What a condition sees: nothing for hidden questions; a mapping only
+        through the answered cells of visible matrix rows."""
+        rows = self.shown_rows(code)
+        if rows is None:
+            return None
+        value = self.answers.get(code)
+        if isinstance(value, Mapping):
+            return {r: v for r, v in value.items() if r in rows and answered(v)}
+        return value
+
+    def holds(self, cond: dict | None) -> bool:
+        if cond is None:
+            return True
+        if "all" in cond:
+            return all(self.holds(c) for c in cond["all"])
+        if "any" in cond:
+            return any(self.holds(c) for c in cond["any"])
+        if "not" in cond:
+            return not self.holds(cond["not"])
+        value = self.seen(cond["q"])
+        if "row" in cond:
+            value = value.get(cond["row"]) if isinstance(value, dict) else None
+        if "answered" in cond:
+            return answered(value) is bool(cond["answered"])
+        if not answered(value):
+            return False
+        if "in" in cond:
+            values = value if isinstance(value, list | tuple) else [value]
+            return any(isinstance(v, str) and v in cond["in"] for v in values)
+        number = not isinstance(value, bool) and isinstance(value, int | float)
+        return (
+            number
+            and value >= cond.get("gte", value)
+            and value <= cond.get("lte", value)
+        )
+
+    def result(self) -> dict:
+        visible = {c for c in self.order if self.shown_rows(c) is not None}
+        grids = {
+            c: set(self.shown_rows(c))
+            for c in visible
+            if self.questions[c]["type"] == "matrix"
+        }
+        done = 0
+        for code in visible:
+            value = self.answers.get(code)
+            if code in grids:
+                cells = value if isinstance(value, Mapping) else {}
+                done += all(answered(cells.get(r)) for r in grids[code])
+            else:
+                done += answered(value)
+        return {
+            "visible": visible,
+            "rows": grids,
+            "required": {c for c in visible if self.questions[c].get("required", True)},
+            "progress": (done, len(visible)),
+        }
+
+
+# --- instruments: the real ones plus one using every operator ---------------------
+
+SYNTHETIC = yaml.safe_load(
+    """
+sections:
+  - code: a
+    questions:
+      - {code: S, type: single, options: [{code: ja}, {code: nee}, {code: wn}]}
+      - {code: M, type: multiple, required: false, when: {q: S, in: [ja]},
+         options: [{code: x}, {code: y}, {code: z}]}
+      - {code: N, type: number, when: {not: {q: S, in: [nee]}}}
+      - {code: G, type: matrix, when: {any: [{q: M, in: [x]}, {q: N, gte: 3}]},
+         options: [{code: up}, {code: down}],
+         rows: [{code: r1}, {code: r2, when: {q: N, lte: 10}},
+                {code: r3, when: {q: M, answered: true}}]}
+  - code: b
+    questions:
+      - {code: T, type: text, required: false,
+         when: {all: [{q: G, row: r1, in: [up]}, {q: N, gte: 1, lte: 50}]}}
+      - {code: U, type: text, when: {q: T, answered: false}}
+      - {code: V, type: municipalities, when: {any: [{q: G, row: r3, answered: true},
+         {not: {q: U, answered: true}}]}}
+      - {code: W, type: single, options: [{code: a}, {code: b}],
+         when: {q: G, answered: true}}
+"""
+)
+
+
+def _load(year: int) -> dict:
+    return yaml.safe_load(instrument_path(year).read_text(encoding="utf-8"))
+
+
+INSTRUMENTS = {"2024": _load(2024), "2026": _load(2026), "synthetic": SYNTHETIC}
+
+# --- answers: well-formed values plus junk a tampered POST or old draft could hold -
+
 NIS = st.sampled_from(["44021", "11002", "71022", "24062", "1234", "abcde"])
-
-
-# Values of the wrong shape, as a tampered POST or an old draft could hold.
 JUNK = st.one_of(
     st.none(),
+    st.booleans(),
     st.integers(),
     st.lists(st.one_of(st.integers(), st.dictionaries(st.text(max_size=2), st.none()))),
     st.dictionaries(st.text(max_size=3), st.lists(st.integers(), max_size=2)),
 )
 
 
-def _shaped(question):
-    codes = [o.code for o in question.options]
-    if question.type == "single":
-        return st.one_of(st.sampled_from(codes), st.sampled_from(["", "onbekend"]))
-    if question.type == "multiple":
-        return st.lists(st.sampled_from(codes + ["onbekend"]), max_size=4)
-    if question.type == "matrix":
-        rows = [r.code for r in question.rows] + ["xx"]
-        return st.dictionaries(st.sampled_from(rows), st.sampled_from(codes + ["?"]))
-    if question.type == "municipalities":
+def _shaped(q: dict):
+    codes = [o["code"] for o in q.get("options") or ()]
+    kind = q["type"]
+    if kind == "single":
+        return st.sampled_from([*codes, "", " ", "onbekend"])
+    if kind == "multiple":
+        return st.lists(st.sampled_from([*codes, "onbekend"]), max_size=4)
+    if kind == "matrix":
+        rows = [r["code"] for r in q["rows"]] + ["xx"]
+        return st.dictionaries(
+            st.sampled_from(rows), st.sampled_from([*codes, "?", "", None])
+        )
+    if kind == "municipalities":
         return st.lists(NIS, max_size=3)
-    if question.type == "number":
+    if kind == "number":
         return st.one_of(st.integers(-5, 100), st.floats(allow_nan=False))
-    return st.text(max_size=20)
+    return st.one_of(st.text(max_size=8), st.just("  "))
 
 
-def _value(question):
-    return st.one_of(_shaped(question), _shaped(question), _shaped(question), JUNK)
+def answers_for(data: dict):
+    questions = [q for _, q in _questions(data)]
+    # Questions others depend on are always present so deep branches are reached.
+    gates = {
+        c["q"]
+        for q in questions
+        for c in _leaves([q.get("when"), *(r.get("when") for r in q.get("rows") or ())])
+    }
+    value = lambda q: st.one_of(_shaped(q), _shaped(q), _shaped(q), JUNK)  # noqa: E731
+    return st.fixed_dictionaries(
+        {q["code"]: value(q) for q in questions if q["code"] in gates},
+        optional={q["code"]: value(q) for q in questions if q["code"] not in gates},
+    )
 
 
-# Gatekeeping questions are always answered so deep branches get exercised.
-GATES = {
-    "RAD_SIGNALEN",
-    "RAD_VORMEN",
-    "POL_SIGNALEN",
-    "POL_DOELWIT",
-    "DES_SIGNALEN",
-    "BEL_SPECIFIEK",
-    "LIVC_AANWEZIG",
-    "LIVC_PARTNERS_WEIGEREN",
-    "LIVC_AKKOORDEN",
-}
-ANSWERS = st.fixed_dictionaries(
-    {q.code: _value(q) for q in SPEC.questions if q.code in GATES},
-    optional={q.code: _value(q) for q in SPEC.questions if q.code not in GATES},
-)
-OTHERS = st.dictionaries(
-    st.sampled_from([q.code for q in SPEC.questions]), st.text(max_size=5), max_size=5
-)
-answer_dicts = st.tuples(ANSWERS, OTHERS)
-
-
-def _holds(condition, answers, visibility):
-    """Independent oracle: the condition over visible answers only."""
-    if condition is None:
-        return True
-    if "all" in condition:
-        return all(_holds(c, answers, visibility) for c in condition["all"])
-    if "any" in condition:
-        return any(_holds(c, answers, visibility) for c in condition["any"])
-    if "not" in condition:
-        return not _holds(condition["not"], answers, visibility)
-    code = condition["q"]
-    value = answers.get(code) if code in visibility.visible else None
-    if "row" in condition:
-        if condition["row"] not in visibility.rows.get(code, ()):
-            value = None
-        else:
-            value = value.get(condition["row"]) if isinstance(value, dict) else None
-    if "answered" in condition:
-        present = value not in (None, "", [], {})
-        return present == condition["answered"]
-    if isinstance(value, list):
-        return any(v in condition["in"] for v in value)
-    return isinstance(value, str) and value in condition["in"]
+def _leaves(conditions):
+    for cond in conditions:
+        if cond is None:
+            continue
+        if "q" in cond:
+            yield cond
+        for key in ("all", "any"):
+            yield from _leaves(cond.get(key, ()))
+        if "not" in cond:
+            yield from _leaves([cond["not"]])
 
 
 FAST = settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
-@FAST
-@given(answer_dicts)
-def test_evaluate_never_shows_a_question_whose_condition_is_false(data):
-    answers, _ = data
+@pytest.mark.parametrize("name", list(INSTRUMENTS))
+def test_evaluator_agrees_with_the_reference(name):
+    data = INSTRUMENTS[name]
+    spec = real_spec(data)
 
-    visibility = evaluate(SPEC, answers)
+    @FAST
+    @given(answers_for(data))
+    def check(answers):
+        assert real(spec, answers) == Reference(data, answers).result()
 
-    for question in SPEC.questions:
-        holds = _holds(question.condition, answers, visibility)
-        if question.code in visibility.visible:
-            assert holds, question.code
-        elif question.type != "matrix":
-            assert not holds, question.code
-        for row in question.rows:
-            if row.code in visibility.rows.get(question.code, ()):
-                assert _holds(row.condition, answers, visibility), (
-                    question.code,
-                    row.code,
-                )
+    check()
 
 
-@FAST
-@given(answer_dicts)
-def test_visible_answers_only_contain_visible_questions_and_rows(data):
-    answers, _ = data
+def test_reference_is_not_trivial():
+    # Guard the oracle itself: with the gates answered "ja" deep questions show up.
+    data = INSTRUMENTS["synthetic"]
+    answers = {"S": "ja", "M": ["x"], "N": 5, "G": {"r1": "up", "r2": "down"}}
 
-    visibility = evaluate(SPEC, answers)
-    exported = visible_answers(SPEC, answers)
+    result = Reference(data, answers).result()
 
-    assert set(exported) <= visibility.visible
-    for code, value in exported.items():
-        if code in visibility.rows:
-            assert set(value) <= set(visibility.rows[code])
+    assert result["visible"] == {"S", "M", "N", "G", "T", "U", "V", "W"}
+    assert result["rows"] == {"G": {"r1", "r2", "r3"}}  # r3: M answered
+    assert result["required"] == {"S", "N", "G", "U", "V", "W"}
+    assert result["progress"] == (3, 8)  # G lacks r3
 
 
 @FAST
-@given(answer_dicts)
-def test_hidden_answers_do_not_change_visibility(data):
-    answers, _ = data
+@given(answers_for(INSTRUMENTS["2024"]))
+def test_hidden_answers_do_not_change_visibility(answers):
+    spec = real_spec(INSTRUMENTS["2024"])
+    shown = visible_answers(spec, answers)
 
-    assert evaluate(SPEC, visible_answers(SPEC, answers)) == evaluate(SPEC, answers)
+    before, after = real(spec, answers), real(spec, shown)
 
-
-@FAST
-@given(answer_dicts)
-def test_validate_never_reports_hidden_questions(data):
-    answers, others = data
-
-    visibility = evaluate(SPEC, answers)
-
-    assert set(validate(SPEC, answers, others)) <= visibility.visible
-    assert set(validate(SPEC, answers, others, partial=True)) <= visibility.visible
+    assert (after["visible"], after["rows"]) == (before["visible"], before["rows"])
+    assert after["progress"] == before["progress"]
 
 
-@FAST
-@given(answer_dicts)
-def test_progress_counts_at_most_the_visible_questions(data):
-    answers, _ = data
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "found by the property above on the synthetic instrument: a non-mapping "
+        "junk value of a matrix (False) counts as answered for {answered: true} "
+        "conditions, but visible_answers() drops it, so exporting and re-evaluating "
+        "changes visibility. surveys/branching.py is being reworked (issue 11)."
+    ),
+)
+def test_junk_matrix_value_counts_as_unanswered_everywhere():
+    spec = real_spec(INSTRUMENTS["synthetic"])
+    answers = {"S": "ja", "N": 3, "G": False}
 
-    done, total = progress(SPEC, answers)
-
-    assert 0 <= done <= total == len(evaluate(SPEC, answers).visible)
+    assert "W" not in real(spec, answers)["visible"]

@@ -125,6 +125,7 @@ def test_send_test_mail_renders_sample_recipient(django_capture_on_commit_callba
     assert "Golf 2026" in mail.outbox[0].body
 
 
+@pytest.mark.services
 def test_permanent_refusal_fails_delivery_marks_contact_bad_and_batch_goes_on(
     smtp_sink, django_capture_on_commit_callbacks
 ):
@@ -144,6 +145,7 @@ def test_permanent_refusal_fails_delivery_marks_contact_bad_and_batch_goes_on(
     assert smtp_sink.recipients() == [good.email]
 
 
+@pytest.mark.services
 def test_temporary_failure_backs_off_then_sends(smtp_sink, settings):
     settings.MAIL_RETRY_BASE_SECONDS = 60
     campaign = make_campaign()
@@ -170,6 +172,7 @@ def test_temporary_failure_backs_off_then_sends(smtp_sink, settings):
     assert mayor.email_bad is False
 
 
+@pytest.mark.services
 def test_temporary_failure_gives_up_after_max_attempts(smtp_sink, settings):
     settings.MAIL_MAX_ATTEMPTS = 3
     campaign = make_campaign()
@@ -238,8 +241,8 @@ def test_recover_deliveries_resends_a_stale_claim_once(
     with django_capture_on_commit_callbacks(execute=True):
         second = recover_deliveries(now=later)
 
-    assert first == {"reclaimed": 1, "requeued": 2}
-    assert second == {"reclaimed": 0, "requeued": 0}
+    assert first == {"reclaimed": 1, "uncertain": 0, "requeued": 2}
+    assert second == {"reclaimed": 0, "uncertain": 0, "requeued": 0}
     assert sorted(m.to[0] for m in mail.outbox) == sorted([stale.email, waiting.email])
     assert set(Delivery.objects.values_list("status", flat=True)) == {
         DeliveryStatus.SENT
@@ -255,7 +258,7 @@ def test_fresh_claim_is_not_recovered(settings):
 
     result = recover_deliveries(now=now + timedelta(seconds=60))
 
-    assert result == {"reclaimed": 0, "requeued": 0}
+    assert result == {"reclaimed": 0, "uncertain": 0, "requeued": 0}
     assert Delivery.objects.get().status == DeliveryStatus.SENDING
 
 

@@ -217,3 +217,5 @@ def test_staff_pages_need_staff(client):
     response = client.get(reverse("responses:show-campaign", args=[campaign.slug]))
 
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert campaign.name not in response.content.decode()
+    assert "Burgemeester 0" not in response.content.decode()

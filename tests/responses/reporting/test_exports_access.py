@@ -212,6 +212,7 @@ def test_exportlog_admin_is_read_only(client, campaign):
 # --- PostgreSQL ---------------------------------------------------------------------
 
 
+@pytest.mark.services
 def test_streaming_export_in_chunks_on_postgresql(postgres, client):
     campaign = make_export_campaign()
     made = [

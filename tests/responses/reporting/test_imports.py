@@ -250,10 +250,21 @@ def test_admin_import_page_dry_run_then_import(wave, client):
 
 def test_admin_import_page_needs_add_permission(wave, client):
     from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
+    source, target = wave
     client.force_login(User.objects.create_user("staff", password="x", is_staff=True))
+    upload = SimpleUploadedFile("wave.csv", export_csv(source), content_type="text/csv")
 
-    assert client.get("/admin/responses/response/import/").status_code == 403
+    page = client.get("/admin/responses/response/import/")
+    posted = client.post(
+        "/admin/responses/response/import/", {"campaign": target.pk, "file": upload}
+    )
+
+    assert (page.status_code, posted.status_code) == (403, 403)
+    assert "Antwoorden van een vorige golf importeren" not in page.content.decode()
+    assert Response.objects.filter(campaign=target).count() == 0
+    assert Answer.objects.filter(response__campaign=target).count() == 0
 
 
 def test_import_reads_excel_cp1252_csv_and_reports_unreadable_xlsx(wave, tmp_path):

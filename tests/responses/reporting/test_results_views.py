@@ -88,6 +88,8 @@ def test_unknown_question_is_404(world, staff):
     )
 
     assert response.status_code == 404
+    body = response.content.decode()
+    assert "Ja (gelijk)" not in body and "Totaal (n=" not in body
 
 
 @pytest.mark.parametrize(
@@ -239,6 +241,10 @@ def test_query_count_does_not_grow_with_responses(
         response = staff.get(url(large))
 
     assert response.status_code == 200
+    if view == "results-xlsx":
+        assert response.content[:2] == b"PK"  # a real workbook, not an error page
+    else:
+        assert large.name in response.content.decode()
     # 25 reads, plus the staff session refresh that the inactivity timeout needs
     # (SESSION_SAVE_EVERY_REQUEST: an UPDATE inside a savepoint pair).
     assert len(baseline.captured_queries) <= 28
