@@ -3,7 +3,7 @@
 from responses.answering import views as answering
 from responses.mailing import participant_views as participants
 from responses.mailing import views as mailing
-from responses.reporting.views import exports, results
+from responses.reporting.views import exports, mirror, results
 
 app_name = "responses"
 
@@ -12,5 +12,7 @@ urlpatterns = [
     *mailing.urlpatterns,
     *participants.urlpatterns,
     *exports.urlpatterns,
+    # Before results: /resultaten/<slug>/publiceren/ would match a question code.
+    *mirror.urlpatterns,
     *results.urlpatterns,
 ]

@@ -9,6 +9,7 @@ from .campaign import (
 from .delivery import Delivery, DeliveryKind, DeliveryStatus
 from .export import ExportLog
 from .invitation import Invitation, InvitationKind
+from .publication import ResultsPublication
 from .response import (
     Answer,
     AnswerRevision,
@@ -35,4 +36,5 @@ __all__ = [
     "Response",
     "ResponseMunicipality",
     "ResponseStatus",
+    "ResultsPublication",
 ]

@@ -11,6 +11,7 @@ class DeliveryKind(models.TextChoices):
     FORWARD = "forward", "Doorgestuurd"
     CONFIRMATION = "confirmation", "Bevestiging"
     TEST = "test", "Testmail"
+    RESULTS = "results", "Uw resultaten"
 
 
 class DeliveryStatus(models.TextChoices):

@@ -72,8 +72,6 @@ META_COLUMNS = {
 }
 
 
-
-
 def answer_columns(spec) -> list[Column]:
     """The answer columns of an instrument, in codebook (instrument) order."""
     return [c for q in spec.questions for c in kind(q).export_columns(q)]
