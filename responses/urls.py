@@ -3,7 +3,7 @@
 from responses.answering import views as answering
 from responses.mailing import participant_views as participants
 from responses.mailing import views as mailing
-from responses.reporting.views import exports, mirror, results
+from responses.reporting.views import exports, follow_up, mirror, results
 
 app_name = "responses"
 
@@ -14,5 +14,6 @@ urlpatterns = [
     *exports.urlpatterns,
     # Before results: /resultaten/<slug>/publiceren/ would match a question code.
     *mirror.urlpatterns,
+    *follow_up.urlpatterns,
     *results.urlpatterns,
 ]

@@ -8,6 +8,7 @@ from .campaign import (
 )
 from .delivery import Delivery, DeliveryKind, DeliveryStatus
 from .export import ExportLog
+from .follow_up import FollowUpItem, FollowUpStatus
 from .invitation import Invitation, InvitationKind
 from .publication import ResultsPublication
 from .response import (
@@ -29,6 +30,8 @@ __all__ = [
     "EmailTemplate",
     "EmailTemplateKind",
     "ExportLog",
+    "FollowUpItem",
+    "FollowUpStatus",
     "Invitation",
     "InvitationKind",
     "ReminderRule",

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from surveys.types.base import (
+    FOLLOW_UP_OPTIONS,
     LIST,
     OTHER_MAX_LENGTH,
     POSITIVE_INT,
@@ -176,6 +177,7 @@ class SingleChoice(_Choice):
     settings = {
         "layout": ("'radio' of 'select'", lambda v: v in ("radio", "select")),
         "results_groups": LIST,
+        "follow_up": FOLLOW_UP_OPTIONS,
     }
 
     def validate(
@@ -242,6 +244,7 @@ class MultipleChoice(_Choice):
     settings = {
         "max_choices": POSITIVE_INT,
         "results_groups": LIST,
+        "follow_up": FOLLOW_UP_OPTIONS,
     }
     allows_exclusive = True
     multi_select = True

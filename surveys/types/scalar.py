@@ -13,6 +13,7 @@ from surveys.types.base import (
     BINS,
     BOOL,
     DEFAULT_MAX_LENGTH,
+    FOLLOW_UP_TEXT,
     NUMBER,
     POSITIVE_INT,
     CellError,
@@ -29,6 +30,7 @@ class Text(QuestionType):
     settings = {
         "max_length": POSITIVE_INT,
         "multiline": BOOL,
+        "follow_up": FOLLOW_UP_TEXT,  # any answer puts the bestuur on the list
     }
     keeps_spacing = True
     free_text = True
