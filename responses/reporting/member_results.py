@@ -6,7 +6,10 @@ XLSX show the numbers of the staff report, minus what could point at a bestuur:
 * open answers and "other, specify" texts are left out (they may name people or
   places; only answers staff mark quotable may ever be shown, issue 17);
 * cross-tabs only by cluster type, with cells below k always suppressed (the
-  province table has groups small enough to single besturen out);
+  province table has groups small enough to single besturen out); a cluster
+  type with fewer than k answering besturen is left out, and when the left-out
+  types together hold fewer than k besturen (Totaal minus the shown columns
+  would give their answers) the smallest shown types go too;
 * a number question keeps n, mean, median and bins, not its minimum and maximum,
   which are one bestuur's own figure.
 """
@@ -33,9 +36,33 @@ def member_report(campaign: Campaign, *, k: int) -> Report:
                 continue
             result.others = ()
             result.by_province = None
+            if result.by_family is not None:
+                result.by_family = without_small_groups(result.by_family, k=k)
             if isinstance(result.table, tables.NumberSummary):
                 result.table = replace(result.table, minimum=None, maximum=None)
             kept.append(result)
         section.questions = kept
     report.sections = [s for s in report.sections if s.questions]
     return report
+
+
+def without_small_groups(tab: tables.CrossTab, *, k: int) -> tables.CrossTab | None:
+    """The cross-tab without groups of fewer than k units (rule in the docstring)."""
+    hidden = {i for i, (_, _, n) in enumerate(tab.groups) if n < k}
+    by_size = sorted(
+        (n, i) for i, (_, _, n) in enumerate(tab.groups) if i not in hidden
+    )
+    while 0 < sum(tab.groups[i][2] for i in hidden) < k and by_size:
+        hidden.add(by_size.pop(0)[1])
+    keep = [i for i in range(len(tab.groups)) if i not in hidden]
+    if not keep:
+        return None
+    rows = tuple(
+        replace(row, cells=tuple(row.cells[i] for i in keep)) for row in tab.rows
+    )
+    return replace(
+        tab,
+        groups=tuple(tab.groups[i] for i in keep),
+        rows=rows,
+        suppressed=sum(cell.suppressed for row in rows for cell in row.cells),
+    )

@@ -324,7 +324,8 @@ def test_family_labels_are_dutch():
 # --- member results page -----------------------------------------------------
 
 
-def test_member_page_is_public_without_names_or_open_answers(world, client):
+def test_member_page_is_public_without_names_or_open_answers(world, client, settings):
+    settings.RESULTS_MIN_CELL = 3
     add_response(
         world.current,
         "R11",
@@ -340,7 +341,14 @@ def test_member_page_is_public_without_names_or_open_answers(world, client):
 
     assert "Resultaten van Ledenbevraging lb-2026" in html
     assert "Ja (gelijk)" in html and 'width="' in html  # table and SVG chart
-    assert "Per type gemeente" in html and "&lt;5" in html
+    # k=3 per cluster type: woon (Mortsel, Edegem, Zoersel), landelijk (Boechout,
+    # Bree, Peer) and economisch (3) are shown; steden (2) and verstedelijkt (1)
+    # are left out and together hold 3 >= k besturen, so Totaal minus the shown
+    # columns reveals no single bestuur.
+    assert "Woongemeenten (n=3)" in html and "Landelijke gemeenten (n=3)" in html
+    assert "Grote en regionale" not in html and "Verstedelijkte" not in html
+    assert "&lt;3" in html
+    assert "Minimum" not in html  # one bestuur's own figure
     for secret in ("Jansens", "Wijkagent", "hallo", "Hasselt", "Genk", "Limburg"):
         assert secret not in html
     assert "style=" not in html
@@ -362,3 +370,32 @@ def test_member_workbook_has_the_tables_without_open_answers(world, client):
     assert "signalen" in book.sheetnames and "toelichting" not in book.sheetnames
     assert "Ja (gelijk)" in cells
     assert not any("Wijkagent" in c or "hallo" in c or "HYPERLINK" in c for c in cells)
+
+
+def _tab(sizes: dict[str, int]):
+    from responses.reporting.results.tables import crosstab
+
+    units = [
+        Unit(f"m:{family}{i}", {"q": "ja"}, family=family)
+        for family, n in sizes.items()
+        for i in range(n)
+    ]
+    groups = [(family, family.title()) for family in sizes]
+    return crosstab(YES_NO, units, groups=groups, group_of=lambda u: u.family, k=2)
+
+
+def test_member_crosstab_drops_small_groups_and_their_complement():
+    from responses.reporting.member_results import without_small_groups
+
+    tab = _tab({"a": 6, "b": 4, "c": 1, "d": 2})
+
+    # k=3: c (1) and d (2) go; together 3 >= k, so nothing more.
+    k3 = without_small_groups(tab, k=3)
+    # k=2: only c (1) is too small; alone it would follow from Totaal minus the
+    # rest, so the smallest shown group (d, 2) goes with it.
+    k2 = without_small_groups(tab, k=2)
+
+    assert [g[0] for g in k3.groups] == ["a", "b"]
+    assert [len(row.cells) for row in k3.rows] == [2, 2]
+    assert [g[0] for g in k2.groups] == ["a", "b"]
+    assert without_small_groups(tab, k=7) is None
