@@ -10,6 +10,7 @@ from .delivery import Delivery, DeliveryKind, DeliveryStatus
 from .export import ExportLog
 from .follow_up import FollowUpItem, FollowUpStatus
 from .invitation import Invitation, InvitationKind
+from .open_answers import AnswerCode, OpenAnswerReview
 from .publication import ResultsPublication
 from .response import (
     Answer,
@@ -21,6 +22,7 @@ from .response import (
 
 __all__ = [
     "Answer",
+    "AnswerCode",
     "AnswerRevision",
     "Campaign",
     "CampaignStatus",
@@ -34,6 +36,7 @@ __all__ = [
     "FollowUpStatus",
     "Invitation",
     "InvitationKind",
+    "OpenAnswerReview",
     "ReminderRule",
     "ReminderStream",
     "Response",

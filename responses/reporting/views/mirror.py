@@ -148,7 +148,7 @@ def _published_campaign(slug: str) -> Campaign:
 
 def member_page(request, slug):
     campaign = _published_campaign(slug)
-    report = member_report(campaign, k=_k())
+    report = member_report(campaign, k=_k(), with_open=True)
     return render(
         request, "responses/mirror/members.html", {"report": report, "k": _k()}
     )
