@@ -51,7 +51,9 @@ def member_report(campaign: Campaign, *, k: int, with_open: bool = False) -> Rep
             result.by_province = None
             if result.by_family is not None:
                 result.by_family = without_small_groups(result.by_family, k=k)
-            if isinstance(result.table, tables.NumberSummary):
+            # Read by the template: numbers get their own partial without min/max.
+            result.is_number = isinstance(result.table, tables.NumberSummary)
+            if result.is_number:
                 result.table = replace(result.table, minimum=None, maximum=None)
             kept.append(result)
         section.questions = kept

@@ -30,11 +30,11 @@ MAX_CODE_LENGTH = 120
 
 def is_open_question(question) -> bool:
     """A free-text question, or a choice question with an "other, specify" option."""
-    return kind(question).results == "text" or any(o.is_other for o in question.options)
+    return kind(question).free_text or any(o.is_other for o in question.options)
 
 
 def _text(question, record) -> str:
-    if kind(question).results == "text":
+    if kind(question).free_text:
         value = record.answers.get(question.code)
         return str(value).strip() if value is not None else ""
     return (record.others.get(question.code) or "").strip()
