@@ -4,7 +4,13 @@ from responses.answering import staff_views as coverage
 from responses.answering import views as answering
 from responses.mailing import participant_views as participants
 from responses.mailing import views as mailing
-from responses.reporting.views import exports, results
+from responses.reporting.views import (
+    exports,
+    follow_up,
+    mirror,
+    open_answers,
+    results,
+)
 
 app_name = "responses"
 
@@ -14,5 +20,9 @@ urlpatterns = [
     *participants.urlpatterns,
     *coverage.urlpatterns,
     *exports.urlpatterns,
+    # Before results: /resultaten/<slug>/publiceren/ would match a question code.
+    *mirror.urlpatterns,
+    *follow_up.urlpatterns,
+    *open_answers.urlpatterns,
     *results.urlpatterns,
 ]

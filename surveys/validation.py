@@ -268,6 +268,11 @@ class _Checker:
         if not isinstance(settings, dict):
             return
         options = {o.get("code") for o in q.get("options") or () if isinstance(o, dict)}
+        follow_up = settings.get("follow_up")
+        if isinstance(follow_up, dict):
+            unknown = [c for c in follow_up if c not in options]
+            if unknown:
+                self.add(where, f"follow_up: onbekende optie(s) {unknown}")
         exclude = settings.get("results_exclude")
         if isinstance(exclude, list):
             unknown = [c for c in exclude if c not in options]

@@ -27,7 +27,13 @@ from responses.mailing import smtp
 from responses.mailing.outbox import enqueue_deliveries
 from responses.mailing.rendering import mail_context, render_mail, template_kind
 from responses.mailing.tokens import link_for
-from responses.models import CampaignStatus, Delivery, DeliveryKind, DeliveryStatus
+from responses.models import (
+    CampaignStatus,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    ResultsPublication,
+)
 
 logger = logging.getLogger(__name__)
 CAMPAIGN_MAILINGS = (DeliveryKind.INVITATION, DeliveryKind.REMINDER)
@@ -148,6 +154,15 @@ def _skip_reason(delivery: Delivery) -> str:
     invitation = delivery.invitation
     if delivery.kind in CAMPAIGN_MAILINGS and campaign.status != CampaignStatus.OPEN:
         return "bevraging is niet open"
+    # Issue 17: a "your results" mail still queued when staff withdraw the results
+    # must not point a bestuur at a page that is gone.
+    if (
+        delivery.kind == DeliveryKind.RESULTS
+        and not ResultsPublication.objects.filter(
+            campaign=campaign, published_at__isnull=False, withdrawn_at__isnull=True
+        ).exists()
+    ):
+        return "resultaten niet (meer) gepubliceerd"
     if invitation is None:
         return ""
     if invitation.revoked_at is not None:

@@ -11,7 +11,10 @@ from .copy import AnswerCopy
 from .coverage_event import CoverageEvent, CoverageEventKind
 from .delivery import Delivery, DeliveryKind, DeliveryStatus
 from .export import ExportLog
+from .follow_up import FollowUpItem, FollowUpStatus
 from .invitation import Invitation, InvitationKind
+from .open_answers import AnswerCode, OpenAnswerReview
+from .publication import ResultsPublication
 from .response import (
     COVERING_CLAIMS,
     Answer,
@@ -30,6 +33,7 @@ __all__ = [
     "CoverageEventKind",
     "Answer",
     "AnswerCopy",
+    "AnswerCode",
     "AnswerRevision",
     "Campaign",
     "CampaignStatus",
@@ -39,11 +43,15 @@ __all__ = [
     "EmailTemplate",
     "EmailTemplateKind",
     "ExportLog",
+    "FollowUpItem",
+    "FollowUpStatus",
     "Invitation",
     "InvitationKind",
+    "OpenAnswerReview",
     "ReminderRule",
     "ReminderStream",
     "Response",
     "ResponseMunicipality",
     "ResponseStatus",
+    "ResultsPublication",
 ]

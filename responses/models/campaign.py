@@ -147,6 +147,8 @@ class EmailTemplateKind(models.TextChoices):
     REMINDER_PARTIAL = "reminder_partial", "Herinnering (gedeeltelijk)"
     FORWARD = "forward", "Doorgestuurd naar collega"
     CONFIRMATION = "confirmation", "Bevestiging met kopie van de antwoorden"
+    # Issue 17: the link to the local mirror is {{ link }}spiegel/.
+    RESULTS = "results", "Uw resultaten (lokale spiegel)"
 
 
 class EmailTemplate(models.Model):

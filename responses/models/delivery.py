@@ -12,6 +12,7 @@ class DeliveryKind(models.TextChoices):
     CONFIRMATION = "confirmation", "Bevestiging"
     COVERAGE = "coverage", "Wie antwoordt voor een bestuur"
     TEST = "test", "Testmail"
+    RESULTS = "results", "Uw resultaten"
 
 
 class DeliveryStatus(models.TextChoices):

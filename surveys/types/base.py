@@ -109,6 +109,19 @@ POSITIVE_INT: SettingRule = ("een positief geheel getal", _positive_int)
 NUMBER: SettingRule = ("een getal", _number)
 BOOL: SettingRule = ("true of false", lambda v: isinstance(v, bool))
 LIST: SettingRule = ("een lijst", lambda v: isinstance(v, list))
+# Issue 17, follow-up list: which answers put a bestuur on staff's list.
+FOLLOW_UP_OPTIONS: SettingRule = (
+    "een mapping optiecode: reden",
+    lambda v: (
+        isinstance(v, dict)
+        and bool(v)
+        and all(isinstance(r, str) and r.strip() for r in v.values())
+    ),
+)
+FOLLOW_UP_TEXT: SettingRule = (
+    "een reden (tekst)",
+    lambda v: isinstance(v, str) and bool(v.strip()),
+)
 BINS: SettingRule = ("een oplopende lijst van getallen", _ascending)
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from surveys.text import validate_text
 from surveys.types.base import (
+    FOLLOW_UP_OPTIONS,
     LIST,
     OTHER_MAX_LENGTH,
     POSITIVE_INT,
@@ -178,6 +179,7 @@ class SingleChoice(_Choice):
     settings = {
         "layout": ("'radio' of 'select'", lambda v: v in ("radio", "select")),
         "results_groups": LIST,
+        "follow_up": FOLLOW_UP_OPTIONS,
     }
 
     def validate(
@@ -244,6 +246,7 @@ class MultipleChoice(_Choice):
     settings = {
         "max_choices": POSITIVE_INT,
         "results_groups": LIST,
+        "follow_up": FOLLOW_UP_OPTIONS,
     }
     allows_exclusive = True
     multi_select = True

@@ -14,6 +14,7 @@ from surveys.types.base import (
     BINS,
     BOOL,
     DEFAULT_MAX_LENGTH,
+    FOLLOW_UP_TEXT,
     NUMBER,
     POSITIVE_INT,
     CellError,
@@ -30,6 +31,7 @@ class Text(QuestionType):
     settings = {
         "max_length": POSITIVE_INT,
         "multiline": BOOL,
+        "follow_up": FOLLOW_UP_TEXT,  # any answer puts the bestuur on the list
     }
     keeps_spacing = True
     free_text = True

@@ -103,6 +103,10 @@ class QuestionResult:
     by_family: tables.CrossTab | None = None
     by_province: tables.CrossTab | None = None
     trend: trends.TrendTable | None = None
+    # Member-facing page only (reporting/member_results.py): reviewed codes and
+    # quotes of an open question, and whether the table is a number summary.
+    open: Any = None
+    is_number: bool = False
 
 
 @dataclass
