@@ -11,24 +11,34 @@ class BestuurAnswer(models.Model):
     """
 
     response = models.ForeignKey(
-        "responses.Response", on_delete=models.CASCADE, related_name="bestuur_answers"
+        "responses.Response",
+        on_delete=models.CASCADE,
+        related_name="bestuur_answers",
+        verbose_name="respons",
     )
     question = models.ForeignKey(
-        "surveys.Question", on_delete=models.PROTECT, related_name="+"
+        "surveys.Question",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="vraag",
     )
     municipality = models.ForeignKey(
-        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+"
+        "municipalities.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="gemeente",
     )
-    value = models.JSONField(null=True, blank=True)
-    other_text = models.TextField(blank=True)
+    value = models.JSONField(null=True, blank=True, verbose_name="waarde")
+    other_text = models.TextField(blank=True, verbose_name="tekst bij 'andere'")
     answered_by = models.ForeignKey(
         "responses.Invitation",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name="beantwoord door",
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name="bijgewerkt op")
 
     class Meta:
         verbose_name = "afwijkend antwoord per bestuur"

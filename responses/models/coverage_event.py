@@ -21,18 +21,27 @@ class CoverageEvent(models.Model):
     """Append-only audit: who changed which bestuur's coverage, when, from where."""
 
     campaign = models.ForeignKey(
-        "responses.Campaign", on_delete=models.CASCADE, related_name="+"
+        "responses.Campaign",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="bevraging",
     )
     municipality = models.ForeignKey(
-        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+"
+        "municipalities.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="gemeente",
     )
-    kind = models.CharField(max_length=12, choices=CoverageEventKind.choices)
+    kind = models.CharField(
+        max_length=12, choices=CoverageEventKind.choices, verbose_name="soort"
+    )
     response = models.ForeignKey(
         "responses.Response",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name="respons",
     )
     # The link it happened through (respondent actions) or the staff member.
     invitation = models.ForeignKey(
@@ -41,6 +50,7 @@ class CoverageEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name="uitnodiging",
     )
     staff_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -48,10 +58,11 @@ class CoverageEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name="medewerker VVSG",
     )
-    actor = models.CharField(max_length=250, blank=True)
-    note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField()
+    actor = models.CharField(max_length=250, blank=True, verbose_name="door")
+    note = models.CharField(max_length=500, blank=True, verbose_name="toelichting")
+    created_at = models.DateTimeField(verbose_name="tijdstip")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

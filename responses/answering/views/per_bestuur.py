@@ -124,6 +124,8 @@ def answer_per_bestuur(request, invitation, token):
         "questions": questions,
         "chosen_bestuur": municipality,
         "chosen_question": question,
+        # A matrix has no field label of its own: the template shows the question.
+        "chosen_has_rows": bool(question and kind(question).has_rows),
         "form": form,
         "listed": listed,
     }
