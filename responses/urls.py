@@ -1,6 +1,7 @@
 """URL routes of the responses app: one list per part, each beside its views."""
 
 from responses.answering import views as answering
+from responses.mailing import unsubscribe_views
 from responses.mailing import views as mailing
 from responses.reporting.views import exports, results
 
@@ -9,6 +10,7 @@ app_name = "responses"
 urlpatterns = [
     *answering.urlpatterns,
     *mailing.urlpatterns,
+    *unsubscribe_views.urlpatterns,
     *exports.urlpatterns,
     *results.urlpatterns,
 ]
