@@ -48,7 +48,7 @@ def test_section_page_renders_accessible_groups(client):
     assert 'class="matrix-row" data-row="extreemrechts"' in html
     assert 'data-question="rad_vormen" hidden' in html  # branch not taken yet
     assert "data-exclusive" in html
-    assert 'hx-post="/b/' in html
+    assert 'data-hx-post="/b/' in html
     assert "Volgende" in html and "Opslaan en later verder" in html
 
 
@@ -165,7 +165,7 @@ def test_autosave_saves_one_question_and_reports_visibility(client):
     trigger = json.loads(reply.headers["HX-Trigger"])["surveyVisibility"]
     html = reply.content.decode()
     assert "Opgeslagen om" in html
-    assert 'id="rev-rad_signalen" value="1" hx-swap-oob="true"' in html
+    assert 'id="rev-rad_signalen" value="1" data-hx-swap-oob="true"' in html
     assert trigger["visible"] == ["rad_dreiging", "rad_signalen", "rad_vormen"]
     assert trigger["rows"] == {"rad_dreiging": ["extreemrechts", "extreemlinks"]}
     # Only the triggering question is saved, even though the whole form was posted.
