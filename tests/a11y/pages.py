@@ -14,7 +14,13 @@ from django.test import Client
 from django.urls import reverse
 
 from responses.mailing.unsubscribe import unsubscribe_token
-from responses.models import Campaign, Delivery, DeliveryKind, DeliveryStatus
+from responses.models import (
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+)
 from surveys.queries import clear_spec_cache
 from tests.factories import make_invitation, make_respondent, make_started_response
 from tests.responses.reporting.results_world import build_world
@@ -34,6 +40,8 @@ class Pages:
 def build_pages() -> Pages:
     clear_spec_cache()
     build_world()
+    # Open, so the campaign page shows its fieldwork buttons (Pauzeren...).
+    Campaign.objects.filter(slug=RESULTS_SLUG).update(status=CampaignStatus.OPEN)
     campaign = Campaign.objects.get(slug=RESULTS_SLUG)
     invitation = make_invitation(campaign=campaign)
     Delivery.objects.create(
