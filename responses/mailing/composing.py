@@ -56,10 +56,12 @@ def mail_headers(delivery: Delivery) -> dict[str, str]:
 
 
 def attachments(delivery: Delivery) -> list[tuple[str, bytes, str]]:
-    """(filename, content, mimetype) to attach; the hook for the PDF copy.
+    """(filename, content, mimetype) to attach: the hook for the PDF copy.
 
-    The confirmation should carry the PDF copy of the answers once a rendered copy
-    exists for the response (built by a worker, never here): return it from here.
+    The confirmation carries the PDF copy of the answers once the platform renders
+    one (a worker builds it, never a web request). Merge point: for a CONFIRMATION
+    with `delivery.invitation.response`, return
+    `[copy_attachment(response=...)]` from responses/answering/pdf.py here.
     """
     return []
 
