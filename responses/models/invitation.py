@@ -80,6 +80,11 @@ class Invitation(models.Model):
     last_opened_at = models.DateTimeField(
         null=True, blank=True, verbose_name="laatst geopend op"
     )
+    # Set by the List-Unsubscribe link (RFC 8058): no more reminders for this
+    # campaign. The personal link itself keeps working.
+    unsubscribed_at = models.DateTimeField(
+        "afgemeld voor herinneringen", null=True, blank=True
+    )
 
     class Meta:
         ordering = ["campaign", "municipality__name", "created_at"]

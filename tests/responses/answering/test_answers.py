@@ -269,9 +269,9 @@ def test_submit_marks_submitted_and_queues_confirmation_with_answers(
     [mail] = mailoutbox
     assert mail.to == [mayor.email]
     assert "Bevestiging" in mail.subject
-    assert "Ja (stijging)" in mail.body
-    assert "Ander, namelijk: Complotdenken" in mail.body
-    assert "Extreemrechts: Hoog" in mail.body
+    # Short confirmation (issue 19): the copy is the review page, not a mail list.
+    assert "Ja (stijging)" not in mail.body
+    assert "/overzicht/" in mail.body
     assert mayor.municipality.name in mail.body
 
 

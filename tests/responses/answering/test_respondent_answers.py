@@ -48,7 +48,7 @@ def test_section_page_renders_accessible_groups(client):
     assert 'class="matrix-row" data-row="extreemrechts"' in html
     assert 'data-question="rad_vormen" hidden' in html  # branch not taken yet
     assert "data-exclusive" in html
-    assert 'hx-post="/b/' in html
+    assert 'data-hx-post="/b/' in html
     assert "Volgende" in html and "Opslaan en later verder" in html
 
 
@@ -165,7 +165,7 @@ def test_autosave_saves_one_question_and_reports_visibility(client):
     trigger = json.loads(reply.headers["HX-Trigger"])["surveyVisibility"]
     html = reply.content.decode()
     assert "Opgeslagen om" in html
-    assert 'id="rev-rad_signalen" value="1" hx-swap-oob="true"' in html
+    assert 'id="rev-rad_signalen" value="1" data-hx-swap-oob="true"' in html
     assert trigger["visible"] == ["rad_dreiging", "rad_signalen", "rad_vormen"]
     assert trigger["rows"] == {"rad_dreiging": ["extreemrechts", "extreemlinks"]}
     # Only the triggering question is saved, even though the whole form was posted.
@@ -327,8 +327,11 @@ def test_full_submit_shows_confirmation_and_mails_copy(
     assert "Bedankt voor uw antwoorden!" in done.content.decode()
     assert Response.objects.get().status == ResponseStatus.SUBMITTED
     [mail] = mailoutbox
-    assert "Vooral online." in mail.body
-    assert "Neen" in mail.body
+    # Short confirmation (issue 19) linking to the copy on the review page.
+    assert f"/b/{token}/overzicht/" in mail.body
+    assert "Vooral online." not in mail.body
+    review = client.get(f"/b/{token}/overzicht/").content.decode()
+    assert "Vooral online." in review
 
 
 def test_after_edit_deadline_pages_are_read_only(client):
@@ -412,7 +415,7 @@ def test_page_conflict_keeps_my_version_on_second_save(client):
     )
 
 
-def test_confirmation_mail_html_lists_answers(
+def test_confirmation_mail_html_links_to_the_answers(
     client, mailoutbox, django_capture_on_commit_callbacks
 ):
     mayor, token = make_started_response()
@@ -428,8 +431,9 @@ def test_confirmation_mail_html_lists_answers(
 
     [mail] = mailoutbox
     html = mail.alternatives[0][0]
-    assert "Gewelddadige radicalisering" in html
-    assert "&lt;b&gt;vet&lt;/b&gt;" in html  # answers are escaped in the HTML copy
+    assert html.startswith("<!DOCTYPE html>")
+    assert f'/b/{token}/overzicht/"' in html  # links to the copy of the answers
+    assert "<b>vet</b>" not in html
     assert f"/b/{token}/" in mail.body  # the personal link to edit again
 
 
