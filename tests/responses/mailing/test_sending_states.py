@@ -15,10 +15,11 @@ from municipalities.models import Contact
 from responses.mailing.sending import (
     RetryLater,
     confirm_delivery,
+    recover_deliveries,
     retry_delivery,
     send_delivery,
 )
-from responses.models import Delivery, DeliveryKind, DeliveryStatus
+from responses.models import CampaignStatus, Delivery, DeliveryKind, DeliveryStatus
 from tests.factories import make_invitation
 
 
@@ -174,3 +175,82 @@ def test_permanent_refusal_records_the_reply_on_row_and_contact(smtp_sink, db):
         True,
         "550 5.1.1 mailbox unavailable",
     )
+
+
+@pytest.mark.services
+def test_each_transition_touches_only_its_own_row(smtp_sink, db, settings):
+    now = timezone.now()
+    bystanders = {
+        DeliveryStatus.SENDING: _delivery(
+            status=DeliveryStatus.SENDING, claimed_at=now
+        ),
+        DeliveryStatus.FAILED: _delivery(status=DeliveryStatus.FAILED),
+        DeliveryStatus.PENDING: _delivery(not_before=now + timedelta(days=1)),
+    }
+    refused, greylisted, revoked, retried = (_delivery() for _ in range(4))
+    smtp_sink.refuse[refused.email] = (550, "5.1.1 weg")
+    smtp_sink.refuse[greylisted.email] = (451, "4.3.0 later")
+    revoked.invitation.revoked_at = now
+    revoked.invitation.save(update_fields=["revoked_at"])
+    Delivery.objects.filter(pk=retried.pk).update(status=DeliveryStatus.FAILED)
+
+    send_delivery(delivery_id=refused.pk)
+    with pytest.raises(RetryLater):
+        send_delivery(delivery_id=greylisted.pk)
+    send_delivery(delivery_id=revoked.pk)
+    retry_delivery(delivery=retried)
+
+    assert {
+        status: Delivery.objects.get(pk=row.pk).status
+        for status, row in bystanders.items()
+    } == {status: status for status in bystanders}
+
+
+@pytest.mark.django_db
+def test_sweep_leaves_sent_fresh_and_paused_rows_and_explains_uncertain_ones(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    long_ago = timezone.now() - timedelta(hours=2)
+    sent = _delivery(status=DeliveryStatus.SENT, claimed_at=long_ago)
+    fresh = _delivery()
+    marked = _delivery(
+        status=DeliveryStatus.SENDING, claimed_at=long_ago, end_of_data_at=long_ago
+    )
+    paused_invitation = _delivery()
+    paused = paused_invitation.campaign
+    paused.status = CampaignStatus.PAUSED
+    paused.save(update_fields=["status"])
+    forward = Delivery.objects.create(
+        campaign=paused, kind=DeliveryKind.FORWARD, email="collega@gemeente.be"
+    )
+    Delivery.objects.filter(pk__in=[paused_invitation.pk, forward.pk]).update(
+        created_at=long_ago
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = recover_deliveries(now=timezone.now())
+
+    assert result == {"reclaimed": 0, "uncertain": 1, "requeued": 1}
+    assert Delivery.objects.get(pk=sent.pk).status == DeliveryStatus.SENT
+    assert Delivery.objects.get(pk=fresh.pk).status == DeliveryStatus.PENDING
+    assert Delivery.objects.get(pk=marked.pk).last_error == (
+        "onzeker: worker stopte na het einde van de data, vóór het antwoord van "
+        "de mailserver; controleer het log van de mailserver"
+    )
+    assert Delivery.objects.get(pk=paused_invitation.pk).status == (
+        DeliveryStatus.PENDING
+    )
+    assert Delivery.objects.get(pk=forward.pk).status == DeliveryStatus.SENT
+    assert [m.to for m in mailoutbox] == [["collega@gemeente.be"]]
+
+
+@pytest.mark.services
+def test_message_carries_a_stable_message_id_and_the_row_id(smtp_sink, db):
+    delivery = _delivery()
+
+    send_delivery(delivery_id=delivery.pk)
+
+    (message,) = smtp_sink.messages
+    slug = delivery.campaign.slug
+    assert message["Message-ID"] == f"<delivery-{delivery.pk}.{slug}@vvsg-survey>"
+    assert message["X-VVSG-Delivery"] == str(delivery.pk)
