@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from responses.answering.respondents import start_response
+from responses.answering.claims import start_response
 from responses.models import Invitation, Response, ResponseMunicipality
 from tests.conftest import missing_service
 from tests.factories import make_respondent
