@@ -1,9 +1,9 @@
 """django-import-export file formats for the admin, on the project's own rules.
 
-Imports read through responses.reporting.uploads (size, encoding, zip-bomb and row
+Imports read through vvsg_survey.uploads (size, encoding, zip-bomb and row
 limits), and the upload form refuses an oversized file before django-import-export
 copies it into memory. Exports use the one cell sanitiser
-(responses.reporting.sanitise): CSV text that could start a formula gets an
+(vvsg_survey.sanitise): CSV text that could start a formula gets an
 apostrophe, XLSX text is a typed string cell, shown unchanged.
 """
 
@@ -19,8 +19,8 @@ from import_export.forms import ImportForm
 from openpyxl import Workbook
 
 from municipalities.resources import read_dataset
-from responses.reporting.sanitise import csv_row, xlsx_cell
-from responses.reporting.uploads import UploadError
+from vvsg_survey.sanitise import csv_row, xlsx_cell
+from vvsg_survey.uploads import UploadError
 
 
 class SafeCSV(base_formats.CSV):

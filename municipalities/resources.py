@@ -24,7 +24,7 @@ from municipalities.models import (
     Municipality,
     Province,
 )
-from responses.reporting.uploads import UploadError, read_table
+from vvsg_survey.uploads import UploadError, read_table
 
 NIS_RE = re.compile(r"^\d{5}$")
 
@@ -344,7 +344,7 @@ def row_errors(resource: resources.Resource, result) -> list[RowError]:
 
 def read_dataset(source) -> tablib.Dataset:
     """A CSV (comma or semicolon, UTF-8/UTF-16/Windows-1252) or XLSX file as a
-    tablib Dataset, within the upload limits (responses.reporting.uploads; raises
+    tablib Dataset, within the upload limits (vvsg_survey.uploads; raises
     its UploadError, a ValueError, for a refused file)."""
     header, rows = read_table(source)
     dataset = tablib.Dataset(headers=[_text(name) for name in header])

@@ -12,9 +12,9 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from responses.reporting.sanitise import csv_cell
 from surveys.branching import describe
 from surveys.models import Instrument, MatrixRow, Option, Question
+from vvsg_survey.sanitise import csv_cell
 
 COLUMNS = (
     "number",

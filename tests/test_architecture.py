@@ -93,6 +93,20 @@ def test_project_imports_stay_at_module_top():
     assert inside_functions == {}
 
 
+def test_reference_apps_know_nothing_of_responses():
+    # surveys (the instrument) and municipalities (reference data) are the base the
+    # responses app builds on; shared helpers live in vvsg_survey.
+    top, lazy = _imports(_modules())
+    upward = {
+        module: sorted(
+            t for t in top[module] | lazy[module] if t.startswith("responses")
+        )
+        for module in top
+        if module.startswith(("surveys", "municipalities"))
+    }
+    assert {m: t for m, t in upward.items() if t} == {}
+
+
 def test_cycle_finder_reports_a_circle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None

@@ -338,7 +338,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 
-# --- Uploaded tables (responses.reporting.uploads; docs/exports.md) ---
+# --- Uploaded tables (vvsg_survey.uploads; docs/exports.md) ---
 # Every import (responses, contacts, municipalities; admin and commands) refuses a
 # file over these limits with a clear message, before it costs memory.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20_000_000)

@@ -14,7 +14,7 @@ yields the header first, then one list of cells per row, in codebook order:
 
 Hidden questions and hidden matrix rows are blank (one branching evaluation per
 response, `Evaluation.visible_answers`). The rows carry the plain values; each
-writer applies its rule from responses.reporting.sanitise (CSV: apostrophe before
+writer applies its rule from vvsg_survey.sanitise (CSV: apostrophe before
 a formula trigger; XLSX: typed string cells, text unchanged).
 """
 
@@ -39,10 +39,10 @@ from responses.reporting.export_queries import (
     responses_for_export,
 )
 from responses.reporting.pseudonyms import pseudonymise_rows
-from responses.reporting.sanitise import csv_row, xlsx_cell
 from surveys import branching
 from surveys.queries import instrument_spec
 from surveys.types import LIST_SEPARATOR, Column, kind
+from vvsg_survey.sanitise import csv_row, xlsx_cell
 
 LAYOUTS = ("response", "bestuur")
 FORMATS = ("csv", "xlsx")

@@ -26,8 +26,6 @@ from responses.models import (
     ResponseStatus,
 )
 from responses.reporting.exports import META_COLUMNS, answer_columns
-from responses.reporting.uploads import UploadError
-from responses.reporting.uploads import read_table as read_upload
 from surveys import branching
 from surveys.models import Question
 from surveys.queries import instrument_spec
@@ -39,6 +37,8 @@ from surveys.types import (
     is_answered,
     kind,
 )
+from vvsg_survey.uploads import UploadError
+from vvsg_survey.uploads import read_table as read_upload
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def read_table(source: str | Path | IO[bytes], *, fmt: str | None = None):
     """Return (header, rows) of a CSV or XLSX export file, within the upload limits.
 
     Size, encoding, zip bombs and the row limit are handled by
-    responses.reporting.uploads; CSV cells arrive without the export's apostrophe.
+    vvsg_survey.uploads; CSV cells arrive without the export's apostrophe.
     """
     header, rows = read_upload(source, fmt=fmt)
     return [_text(v) for v in header], ([_cell(v) for v in row] for row in rows)

@@ -93,7 +93,7 @@ READER = """
 import json, os, resource, sys
 import django
 django.setup()
-from responses.reporting.uploads import Limits, UploadError, read_table
+from vvsg_survey.uploads import Limits, UploadError, read_table
 limits = Limits(**json.loads(sys.argv[2]))
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:

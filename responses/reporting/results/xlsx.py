@@ -2,7 +2,7 @@
 
 Sheets: "Index" (question list with links), "Respons" (completeness, sample
 size, Bijlage 1 and 2), then one sheet per question named by its code. Every
-string is a typed string cell (responses.reporting.sanitise.put_text), so text
+string is a typed string cell (vvsg_survey.sanitise.put_text), so text
 from respondents is shown unchanged and never evaluated as a formula.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from responses.reporting.sanitise import put_text
+from vvsg_survey.sanitise import put_text
 
 from . import tables
 from .report import Report

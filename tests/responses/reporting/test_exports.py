@@ -18,7 +18,6 @@ from responses.reporting.exports import (
     stream_csv,
     write_xlsx,
 )
-from responses.reporting.sanitise import csv_cell, csv_value
 from tests.factories import (
     make_cluster,
     make_export_campaign,
@@ -26,6 +25,7 @@ from tests.factories import (
     make_municipality,
     make_province,
 )
+from vvsg_survey.sanitise import csv_cell, csv_value
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from responses.reporting.sanitise import (
+from vvsg_survey.sanitise import (
     csv_cell,
     csv_value,
     put_text,

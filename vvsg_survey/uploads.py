@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from responses.reporting.sanitise import csv_value
+from vvsg_survey.sanitise import csv_value
 
 XLSX_MAGIC = b"PK\x03\x04"
 MAX_XLSX_MEMBERS = 1000
