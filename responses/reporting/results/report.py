@@ -187,7 +187,8 @@ def build_report(
     with_trends: bool = True,
 ) -> Report:
     """Everything the pages and the XLSX show, for all questions or `codes` only."""
-    directory = load_directory()
+    # Clusters, provinces and zones as they were when the campaign opened.
+    directory = load_directory(campaign_day(campaign))
     wave = load_wave(campaign, directory=directory, options=options)
     previous = None
     if with_trends and campaign.previous_id:

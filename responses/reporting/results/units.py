@@ -43,6 +43,7 @@ class Bestuur:
     province: str = ""
     province_nis: str = ""
     population: int | None = None
+    police_zone: str = ""  # zone name; empty when not known on the date
 
 
 @dataclass(frozen=True)
