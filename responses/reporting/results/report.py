@@ -95,6 +95,9 @@ class QuestionResult:
     by_family: tables.CrossTab | None = None
     by_province: tables.CrossTab | None = None
     trend: trends.TrendTable | None = None
+    # All waves of the chain (campaign.previous, its previous, ...), oldest first.
+    series: trends.WaveSeries | None = None
+    series_chart: charts.TrendChart | None = None
 
 
 @dataclass
@@ -114,6 +117,7 @@ class Report:
     by_province: tuple[representativeness.ProvinceLine, ...]
     sections: list[SectionResult]
     previous: Campaign | None = None
+    waves: tuple[Campaign, ...] = ()  # earlier waves in the series, oldest first
 
     @property
     def questions(self) -> list[QuestionResult]:
@@ -140,6 +144,11 @@ def _question_result(
 ) -> QuestionResult:
     table = tables.question_table(question, wave.units)
     result = QuestionResult(question, table, charts.chart_for(table))
+    history = ctx.get("history") or ()
+    if history and question.kind.results in ("frequency", "matrix", "number"):
+        result.series = _series(question, wave, history)
+        if result.series is not None:
+            result.series_chart = charts.trend_chart(result.series)
     if not tables.has_options_table(question):
         return result
     result.others = tables.other_answers(question, wave.units)
@@ -174,6 +183,46 @@ def _question_result(
     return result
 
 
+MAX_WAVES = 12  # 24 years of biennial waves; also stops a loop of previous links
+
+
+def earlier_waves(campaign: Campaign) -> list[Campaign]:
+    """campaign.previous, its previous, ... oldest first (one query per wave)."""
+    chain: list[Campaign] = []
+    seen = {campaign.pk}
+    current = campaign
+    while current.previous_id and current.previous_id not in seen:
+        if len(chain) >= MAX_WAVES:
+            break
+        current = Campaign.objects.select_related("instrument").get(
+            pk=current.previous_id
+        )
+        seen.add(current.pk)
+        chain.append(current)
+    return chain[::-1]
+
+
+def wave_label(campaign: Campaign) -> str:
+    return f"{campaign.opens_at:%Y}"
+
+
+def _series(question, wave: Wave, history: Sequence[Wave]):
+    """The question's table in every wave that asked it with the same type."""
+    found = []
+    for old in history:
+        try:
+            old_question = old.spec.question(question.code)
+        except KeyError:
+            old_question = None
+        same = old_question is not None and old_question.kind is question.kind
+        found.append(tables.question_table(old_question, old.units) if same else None)
+    if not any(t is not None for t in found):
+        return None
+    tables_ = [*found, tables.question_table(question, wave.units)]
+    labels = [wave_label(w.campaign) for w in [*history, wave]]
+    return trends.series(tables_, labels)
+
+
 def table_order(table: tables.FrequencyTable) -> str:
     return tables.ORDER_COUNT if table.multiple else tables.ORDER_INSTRUMENT
 
@@ -191,10 +240,14 @@ def build_report(
     directory = load_directory(campaign_day(campaign))
     wave = load_wave(campaign, directory=directory, options=options)
     previous = None
+    history: list[Wave] = []
     if with_trends and campaign.previous_id:
-        previous = load_wave(
-            campaign.previous, directory=directory, options=options, map_to_current=True
-        )
+        # Earlier waves are mapped onto today's municipalities (2025 crosswalk).
+        history = [
+            load_wave(old, directory=directory, options=options, map_to_current=True)
+            for old in earlier_waves(campaign)
+        ]
+        previous = history[-1] if history else None
     titles = dict(
         Section.objects.filter(instrument_id=campaign.instrument_id).values_list(
             "code", "title"
@@ -205,6 +258,7 @@ def build_report(
         "crosstabs": crosstabs,
         "families": family_groups(wave.units),
         "provinces": province_groups(directory, wave.units),
+        "history": history,
     }
     sections = {
         code: SectionResult(code, titles.get(code, code)) for code in wave.spec.sections
@@ -234,6 +288,7 @@ def build_report(
         by_province=representativeness.by_province(population, sample),
         sections=[s for s in sections.values() if s.questions],
         previous=campaign.previous if previous else None,
+        waves=tuple(w.campaign for w in history),
     )
 
 
