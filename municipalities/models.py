@@ -193,6 +193,31 @@ class MunicipalityFacts(models.Model):
         return f"{self.municipality_id} {self.valid_from}–{self.valid_to}"
 
 
+class PopulationFigure(models.Model):
+    """Inhabitants of a municipality on 1 January of `year` (Statbel), imported with
+    `manage.py import_population`; results use it for size classes."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="population_figures"
+    )
+    year = models.PositiveSmallIntegerField("jaar")
+    population = models.PositiveIntegerField("inwoners")
+    source = models.CharField("bron", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["municipality__nis_code", "year"]
+        verbose_name = "bevolkingscijfer"
+        verbose_name_plural = "bevolkingscijfers"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "year"], name="population_one_per_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.year}: {self.population}"
+
+
 class ContactRole(models.TextChoices):
     MAYOR = "mayor", "Burgemeester"
     STAFF = "staff", "Medewerker"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from municipalities.models import Municipality, MunicipalityFacts
+from municipalities.models import Municipality, MunicipalityFacts, PopulationFigure
 from municipalities.queries import follow_successors
 from responses.models import Answer, Campaign, Response, ResponseMunicipality
 from surveys.branching import InstrumentSpec, visible_answers
@@ -30,11 +30,14 @@ class Directory:
     count (test worlds and manual municipalities carry no facts).
     """
 
-    def __init__(self, rows, facts=None, *, day: dt.date | None = None):
+    def __init__(
+        self, rows, facts=None, *, day: dt.date | None = None, populations=None
+    ):
         self.day = day
         self.by_id: dict[int, Bestuur] = {}
         self.successor: dict[int, int | None] = {}
         facts = facts or {}
+        populations = populations or {}
         for m in rows:
             source = facts.get(m.pk, m)
             cluster, province = source.cluster, source.province
@@ -48,7 +51,7 @@ class Directory:
                 cluster_label=cluster.label if cluster else "",
                 province=province.name,
                 province_nis=province.nis_code,
-                population=m.population,
+                population=populations.get(m.pk, m.population),
                 police_zone=source.police_zone_name,
             )
             self.successor[m.pk] = m.successor_id
@@ -66,8 +69,8 @@ class Directory:
 
 
 def load_directory(day: dt.date | None = None) -> Directory:
-    """All municipalities; with `day`, broken down by the facts valid that day
-    (one query more)."""
+    """All municipalities; with `day`, broken down by the facts valid that day and
+    the population of that year (two queries more)."""
     rows = Municipality.objects.select_related("cluster", "province").only(
         "nis_code",
         "name",
@@ -83,7 +86,7 @@ def load_directory(day: dt.date | None = None) -> Directory:
         "province__nis_code",
         "police_zone_name",
     )
-    facts = {}
+    facts, populations = {}, {}
     if day is not None:
         facts = {
             f.municipality_id: f
@@ -91,7 +94,12 @@ def load_directory(day: dt.date | None = None) -> Directory:
                 "cluster", "province"
             )
         }
-    return Directory(rows, facts, day=day)
+        # The latest figure on or before the wave's year (1 January counts).
+        figures = PopulationFigure.objects.filter(year__lte=day.year).order_by(
+            "municipality_id", "year"
+        )
+        populations = dict(figures.values_list("municipality_id", "population"))
+    return Directory(rows, facts, day=day, populations=populations)
 
 
 def campaign_day(campaign: Campaign) -> dt.date:

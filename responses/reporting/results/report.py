@@ -14,7 +14,7 @@ from municipalities.models import ClusterType
 from responses.models import Campaign
 from surveys.models import Section
 
-from . import charts, representativeness, tables, trends
+from . import breakdowns, charts, representativeness, tables, trends
 from .data import Directory, campaign_day, campaign_spec, load_directory, load_records
 from .units import UNIT_BESTUUR, UNITS, Completeness, Record, build_units, completeness
 
@@ -29,6 +29,7 @@ class Options:
     k: int = 5
     show_small: bool = False
     submitted_only: bool = False
+    by: str = ""  # cross-tab every question by this (single-choice) question
 
     def query(self, **changes: Any) -> str:
         """Query string for a link that changes some options and keeps the rest."""
@@ -38,6 +39,8 @@ class Options:
             parts.append("small=show")
         if opts.submitted_only:
             parts.append("status=submitted")
+        if opts.by:
+            parts.append(f"by={opts.by}")
         return "?" + "&".join(parts)
 
 
@@ -63,6 +66,8 @@ def parse_options(params: Mapping[str, str], *, default_k: int) -> Options:
         k=min(max(k, 1), K_MAX),
         show_small=params.get("small") == "show",
         submitted_only=params.get("status") == "submitted",
+        # Checked against the instrument in build_report (unknown: ignored).
+        by=str(params.get("by", ""))[:100],
     )
 
 
@@ -94,6 +99,9 @@ class QuestionResult:
     others: tuple[str, ...] = ()
     by_family: tables.CrossTab | None = None
     by_province: tables.CrossTab | None = None
+    by_zone: tables.CrossTab | None = None
+    by_size: tables.CrossTab | None = None
+    by_question: tables.CrossTab | None = None
     trend: trends.TrendTable | None = None
     # All waves of the chain (campaign.previous, its previous, ...), oldest first.
     series: trends.WaveSeries | None = None
@@ -118,6 +126,9 @@ class Report:
     sections: list[SectionResult]
     previous: Campaign | None = None
     waves: tuple[Campaign, ...] = ()  # earlier waves in the series, oldest first
+    drop_off: tuple[breakdowns.SectionDropOff, ...] = ()
+    by_question: Any = None  # the question of ?by=, when valid
+    by_choices: tuple[tuple[str, str], ...] = ()  # questions ?by= accepts
 
     @property
     def questions(self) -> list[QuestionResult]:
@@ -168,6 +179,31 @@ def _question_result(
             group_of=lambda unit: unit.province,
             **common,
         )
+        if any(unit.police_zone for unit in wave.units):
+            result.by_zone = tables.crosstab(
+                question,
+                wave.units,
+                groups=breakdowns.zone_groups(wave.units),
+                group_of=lambda unit: unit.police_zone,
+                **common,
+            )
+        if any(unit.size for unit in wave.units):
+            result.by_size = tables.crosstab(
+                question,
+                wave.units,
+                groups=breakdowns.size_groups(wave.units),
+                group_of=lambda unit: unit.size,
+                **common,
+            )
+        by = ctx.get("by")
+        if by is not None and by.code != question.code:
+            result.by_question = tables.crosstab(
+                question,
+                wave.units,
+                groups=breakdowns.answer_groups(by),
+                group_of=breakdowns.answer_of(by),
+                **common,
+            )
     if previous is not None:
         try:
             old_question = previous.spec.question(question.code)
@@ -259,6 +295,7 @@ def build_report(
         "families": family_groups(wave.units),
         "provinces": province_groups(directory, wave.units),
         "history": history,
+        "by": _by_question(wave.spec, options.by),
     }
     sections = {
         code: SectionResult(code, titles.get(code, code)) for code in wave.spec.sections
@@ -287,9 +324,26 @@ def build_report(
         ),
         by_province=representativeness.by_province(population, sample),
         sections=[s for s in sections.values() if s.questions],
-        previous=campaign.previous if previous else None,
+        previous=previous.campaign if previous else None,
         waves=tuple(w.campaign for w in history),
+        drop_off=tuple(breakdowns.drop_off(wave.records, wave.spec, titles)),
+        by_question=ctx["by"],
+        by_choices=tuple(
+            (q.code, f"{q.number}. {q.text}")
+            for q in wave.spec.questions
+            if breakdowns.can_group_by(q)
+        ),
     )
+
+
+def _by_question(spec, code: str):
+    if not code:
+        return None
+    try:
+        question = spec.question(code)
+    except KeyError:
+        return None
+    return question if breakdowns.can_group_by(question) else None
 
 
 def _sample(records: Sequence[Record]) -> list:

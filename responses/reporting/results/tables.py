@@ -31,6 +31,8 @@ class Unit:
     province: str = ""
     cluster: str = ""
     source: str = ""  # the response behind the unit (several besturen share one)
+    police_zone: str = ""
+    size: str = ""  # breakdowns.SIZE_CLASSES key ("" = population unknown)
 
 
 def percent_label(fraction: float | None) -> str:
