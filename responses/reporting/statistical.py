@@ -22,9 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import pandas as pd
-import pyreadstat
-
 from responses.models import ResponseStatus
 from responses.reporting.sanitise import csv_row
 from surveys.types import StatVariable, kind
@@ -157,7 +154,11 @@ def collect(rows: Iterable[list], *, spec, fmt: str) -> list[Variable]:
     return out
 
 
-def _frame(out: list[Variable]) -> pd.DataFrame:
+def _frame(out: list[Variable]):
+    # pandas (and pyreadstat) cost ~50 MB: loaded only when such a file is written,
+    # so the web process and the CSV/XLSX exports stay within their memory bounds.
+    import pandas as pd
+
     data = {}
     for v in out:
         if v.reading == _DATETIME:
@@ -183,6 +184,8 @@ def write_statistical(
     if fmt == "r":
         _write_r(variables_, out, title=title or "export")
         return
+    import pyreadstat  # see _frame: heavy, loaded on use
+
     frame = _frame(variables_)
     labels = {v.name: v.label for v in variables_}
     value_labels = {
