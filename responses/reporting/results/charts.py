@@ -92,7 +92,7 @@ def chart_for(table) -> Chart | None:
 @dataclass(frozen=True)
 class Dot:
     x: float  # 0..100 across the waves
-    y: float  # 0..100 from the top (100% share at y = 0)
+    y: float  # from the top of a 100 x 60 box: 100% share at y = 5, 0 at y = 50
     text: str
 
 
@@ -139,7 +139,7 @@ def trend_chart(series: trends.WaveSeries) -> TrendChart | None:
                 if series.measure != "mean"
                 else f"{value:.1f}".replace(".", ",")
             )
-            dots.append(Dot(x, round(95 - 90 * value / top, 2), text))
+            dots.append(Dot(x, round(50 - 45 * value / top, 2), text))
         points = " ".join(f"{d.x:g},{d.y:g}" for d in dots)
         lines.append(TrendLine(row.label, index % 6, tuple(dots), points))
     return TrendChart(tuple(zip(xs, series.waves, strict=True)), tuple(lines), top)

@@ -169,12 +169,12 @@ def test_trend_chart_places_dots_per_wave():
 
     assert chart.waves == ((5.0, "2020"), (50.0, "2022"), (95.0, "2024"))
     ja = chart.lines[0]
-    # 50% -> y = 95 - 90 * 0.5 = 50; 100% -> y = 5; the 2022 gap has no dot
+    # 50% -> y = 50 - 45 * 0.5 = 27.5; 100% -> y = 5; the 2022 gap has no dot
     assert [(d.x, d.y, d.text) for d in ja.dots] == [
-        (5.0, 50.0, "50%"),
+        (5.0, 27.5, "50%"),
         (95.0, 5.0, "100%"),
     ]
-    assert ja.points == "5,50 95,5"
+    assert ja.points == "5,27.5 95,5"
 
 
 # --- three waves through the report and the question page ---------------------------
