@@ -56,6 +56,7 @@ class ClusterSource(models.TextChoices):
     BELFIUS = "belfius", "Belfius 2017"
     MERGER_RULE = "merger_rule", "Regel voor gemengde fusie"
     IMPORT = "import", "Manueel (import)"
+    VVSG_2024 = "vvsg_2024", "VVSG-rapport 2024 (Bijlage 1)"
 
 
 class MunicipalityQuerySet(models.QuerySet["Municipality"]):
@@ -131,6 +132,90 @@ class Municipality(models.Model):
     @property
     def is_current(self) -> bool:
         return self.valid_to is None
+
+
+class MunicipalityFactsQuerySet(models.QuerySet["MunicipalityFacts"]):
+    def on(self, date: dt.date) -> MunicipalityFactsQuerySet:
+        """The facts valid on `date` (at most one row per municipality)."""
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=date),
+            Q(valid_to__isnull=True) | Q(valid_to__gt=date),
+        )
+
+
+class MunicipalityFacts(models.Model):
+    """Cluster, province and police zone of a municipality during one period.
+
+    Results break a wave down by the facts valid on the campaign's opening day: in
+    2024 Kruisem counts in V7 as VVSG's 2024 report has it, from 2025 in the
+    platform's merger-rule cluster. Municipality.cluster/province/police zone stay
+    today's values (the admin, the console and the exports read those).
+    """
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="facts"
+    )
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cluster_source = models.CharField(
+        max_length=20, choices=ClusterSource.choices, default=ClusterSource.BELFIUS
+    )
+    police_zone_code = models.CharField(max_length=20, blank=True)
+    police_zone_name = models.CharField(max_length=120, blank=True)
+    source = models.CharField(
+        "bron", max_length=200, help_text="Bestand(en) in municipalities/data/."
+    )
+
+    objects = MunicipalityFactsQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["municipality__nis_code", "valid_from"]
+        verbose_name = "gemeentegegevens op datum"
+        verbose_name_plural = "gemeentegegevens op datum"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "valid_from"],
+                name="facts_one_start_per_municipality",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gt=models.F("valid_from")),
+                name="facts_valid_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.valid_from}–{self.valid_to}"
+
+
+class PopulationFigure(models.Model):
+    """Inhabitants of a municipality on 1 January of `year` (Statbel), imported with
+    `manage.py import_population`; results use it for size classes."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="population_figures"
+    )
+    year = models.PositiveSmallIntegerField("jaar")
+    population = models.PositiveIntegerField("inwoners")
+    source = models.CharField("bron", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["municipality__nis_code", "year"]
+        verbose_name = "bevolkingscijfer"
+        verbose_name_plural = "bevolkingscijfers"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "year"], name="population_one_per_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.year}: {self.population}"
 
 
 class ContactRole(models.TextChoices):

@@ -24,6 +24,7 @@ from municipalities.models import (
     Contact,
     ContactRole,
     Municipality,
+    MunicipalityFacts,
     Province,
 )
 from municipalities.queries import current_municipalities
@@ -78,6 +79,7 @@ class LoadResult:
     provinces: Counts = field(default_factory=Counts)
     clusters: Counts = field(default_factory=Counts)
     municipalities: Counts = field(default_factory=Counts)
+    facts: Counts = field(default_factory=Counts)
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -284,7 +286,98 @@ def load_reference_data(
         saved[nis] = _upsert(
             Municipality, {"nis_code": nis}, values, existing, result.municipalities
         )
+    _load_facts(data_dir, saved, clusters, result.facts)
     return result
+
+
+# --- facts at a date -----------------------------------------------------------------
+
+FACTS_2025 = "vlaamse_gemeenten_285_draft.csv, belfius_2017_vla_current_285.csv"
+FACTS_2024 = "gemeenten_2024.csv, belfius_2017_vla_by_nis2018.csv"
+FACTS_2024_VVSG = "clusters_2024_vvsg.csv"
+
+
+def _fact(m: Municipality, start, end, **overrides) -> dict:
+    values = {
+        "valid_from": start,
+        "valid_to": end,
+        "province_id": m.province_id,
+        "cluster_id": m.cluster_id,
+        "cluster_source": m.cluster_source,
+        "police_zone_code": m.police_zone_code,
+        "police_zone_name": m.police_zone_name,
+        "source": FACTS_2025,
+    }
+    return values | overrides
+
+
+def _fact_rows(
+    data_dir: Path, saved: Mapping[str, Municipality], clusters: Mapping[str, Cluster]
+) -> dict[str, list[dict]]:
+    """Per NIS code the periods with their cluster, province and police zone.
+
+    The 2024 map takes VVSG's 2024 assignment for the 2019 mergers (Bijlage 1);
+    a municipality whose 2024 facts equal today's has one open period.
+    """
+    vvsg_2024 = {
+        r["nis_2024"]: r["cluster"]
+        for r in _read_csv(data_dir / "clusters_2024_vvsg.csv")
+    }
+    names_2024 = {r["nis_2024"] for r in _read_csv(data_dir / "gemeenten_2024.csv")}
+    rows: dict[str, list[dict]] = {}
+    for nis, m in saved.items():
+        if m.valid_to is not None:
+            # Gone on 2025-01-01; its facts are the municipality's own (2024) ones.
+            rows[nis] = [_fact(m, m.valid_from, m.valid_to, source=FACTS_2024)]
+        elif nis in vvsg_2024 and clusters[vvsg_2024[nis]].pk != m.cluster_id:
+            rows[nis] = [
+                _fact(
+                    m,
+                    m.valid_from,
+                    MERGER_DATE_2025,
+                    cluster_id=clusters[vvsg_2024[nis]].pk,
+                    cluster_source=ClusterSource.VVSG_2024,
+                    source=FACTS_2024_VVSG,
+                ),
+                _fact(m, MERGER_DATE_2025, None),
+            ]
+        else:
+            start = m.valid_from if nis in names_2024 else MERGER_DATE_2025
+            rows[nis] = [_fact(m, start, None)]
+    return rows
+
+
+def _by_start(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda r: r["valid_from"] or dt.date.min)
+
+
+def _load_facts(
+    data_dir: Path,
+    saved: Mapping[str, Municipality],
+    clusters: Mapping[str, Cluster],
+    counts: Counts,
+) -> None:
+    """Replace a municipality's periods only when they differ (idempotent)."""
+    fields = [f.attname for f in MunicipalityFacts._meta.concrete_fields][2:]
+    existing: dict[int, list[dict]] = {}
+    for row in MunicipalityFacts.objects.order_by("valid_from").values(
+        "municipality_id", *fields
+    ):
+        existing.setdefault(row.pop("municipality_id"), []).append(row)
+    for nis, wanted in _fact_rows(data_dir, saved, clusters).items():
+        m = saved[nis]
+        have = existing.get(m.pk)
+        if have is not None and _by_start(have) == _by_start(wanted):
+            counts.unchanged += 1
+            continue
+        MunicipalityFacts.objects.filter(municipality=m).delete()
+        MunicipalityFacts.objects.bulk_create(
+            MunicipalityFacts(municipality=m, **row) for row in wanted
+        )
+        if have is None:
+            counts.created += 1
+        else:
+            counts.updated += 1
 
 
 # --- Demo contacts -------------------------------------------------------------------

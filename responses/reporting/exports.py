@@ -39,13 +39,15 @@ from responses.reporting.export_queries import (
     responses_for_export,
 )
 from responses.reporting.pseudonyms import pseudonymise_rows
+from responses.reporting.statistical import STAT_FORMATS, write_statistical
 from surveys import branching
+from surveys.codebook import codebook_rows
 from surveys.queries import instrument_spec
 from surveys.types import LIST_SEPARATOR, Column, kind
 from vvsg_survey.sanitise import csv_row, xlsx_cell
 
 LAYOUTS = ("response", "bestuur")
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "sav", "dta", "r")  # the last three: statistical.py
 SOURCES = ("admin", "command", "view")
 BOM = "\ufeff"
 
@@ -292,13 +294,27 @@ def write_csv(rows: Iterable[list], out: IO[bytes], *, delimiter: str = ";") -> 
 
 
 def write_xlsx(
-    rows: Iterable[list], out: IO[bytes] | str, *, title: str = "Antwoorden"
+    rows: Iterable[list],
+    out: IO[bytes] | str,
+    *,
+    title: str = "Antwoorden",
+    codebook: list[dict[str, str]] | None = None,
 ) -> None:
-    """openpyxl write-only mode: rows go to a temporary XML stream, not to memory."""
+    """openpyxl write-only mode: rows go to a temporary XML stream, not to memory.
+
+    With `codebook` (surveys.codebook.codebook_rows) a second sheet "Codebook"
+    explains every column, so the file can be read without the instrument.
+    """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     for row in rows:
         sheet.append([xlsx_cell(sheet, value) for value in row])
+    if codebook:
+        book = workbook.create_sheet(title="Codebook")
+        names = list(codebook[0])
+        book.append([xlsx_cell(book, name) for name in names])
+        for entry in codebook:
+            book.append([xlsx_cell(book, entry[name]) for name in names])
     workbook.save(out)
 
 
@@ -378,8 +394,15 @@ def export_to_file(
                 write_csv(rows, fh, delimiter=delimiter)
         else:
             write_csv(rows, out, delimiter=delimiter)
+    elif fmt in STAT_FORMATS:
+        spec = instrument_spec(campaign.instrument)
+        if isinstance(out, str):
+            with open(out, "wb") as fh:
+                write_statistical(rows, fh, spec=spec, fmt=fmt, title=campaign.slug)
+        else:
+            write_statistical(rows, out, spec=spec, fmt=fmt, title=campaign.slug)
     else:
-        write_xlsx(rows, out)
+        write_xlsx(rows, out, codebook=codebook_rows(campaign.instrument))
     return log_export(
         user=user,
         campaign=campaign,

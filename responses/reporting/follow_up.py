@@ -24,11 +24,11 @@ from django.utils import timezone
 
 from responses.models import Campaign, FollowUpItem, FollowUpStatus
 from surveys.types import is_answered, kind
+from vvsg_survey.sanitise import csv_row
 
 from .results.data import load_directory
 from .results.report import Options, load_wave
 from .results.units import UNIT_BESTUUR, best_record_per_bestuur
-from .sanitise import csv_row
 
 
 @dataclass(frozen=True)

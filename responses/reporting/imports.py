@@ -57,6 +57,7 @@ class ParsedResponse:
     nis_codes: list[str]
     function: str = ""
     is_coordinator: bool | None = None
+    status: str = ""  # empty: submitted (the old exports had no status column)
     started_at: datetime | None = None
     submitted_at: datetime | None = None
     answers: dict[str, Any] = field(default_factory=dict)
@@ -106,8 +107,9 @@ def _text(value: Any) -> str:
 
 
 class _Parser:
-    def __init__(self, *, campaign: Campaign, header: list[str]):
+    def __init__(self, *, campaign: Campaign, header: list[str], now: datetime):
         self.campaign = campaign
+        self.now = now
         self.spec = instrument_spec(campaign.instrument)
         self.columns = {c.name: c for c in answer_columns(self.spec)}
         self.layout = "bestuur" if "nis_code" in header else "response"
@@ -153,8 +155,10 @@ class _Parser:
             raw = cells.get(column, "")
             try:
                 setattr(parsed, column, _datetime(raw))
-            except ValueError:
+            except (ValueError, TypeError, OverflowError):
                 err(column, _("ongeldige datum/tijd: '%s'") % raw)
+        parsed.status = _status(_text(cells.get("status", "")), err)
+        _check_times(parsed, err, self.now)
         for name, answer_column in self.columns.items():
             if name in cells:
                 self._answer_cell(parsed, answer_column, cells[name], err)
@@ -203,6 +207,46 @@ class _Parser:
                 err(f"{code}__other", _("toelichting zonder antwoord"))
 
 
+# The export writes the code; a hand-made file may use the Dutch label.
+_STATUSES = {
+    **{code: code for code in ResponseStatus.values},
+    **{str(label).casefold(): code for code, label in ResponseStatus.choices},
+}
+
+
+def _status(raw: str, err) -> str:
+    if raw == "":
+        return ""
+    status = _STATUSES.get(raw.casefold())
+    if status is None:
+        allowed = ", ".join(ResponseStatus.values)
+        err(
+            "status",
+            _("onbekende status '%(raw)s' (toegelaten: %(allowed)s)")
+            % {
+                "raw": raw,
+                "allowed": allowed,
+            },
+        )
+        return ""
+    return status
+
+
+def _check_times(parsed: ParsedResponse, err, now: datetime) -> None:
+    """A status and its timestamps must tell the same story."""
+    started, submitted = parsed.started_at, parsed.submitted_at
+    if parsed.status not in ("", ResponseStatus.SUBMITTED) and submitted is not None:
+        err(
+            "submitted_at",
+            _("ingediend op ingevuld, maar de status is '%s'") % parsed.status,
+        )
+    # No "submitted before started" check: responses imported before status
+    # import existed carry the import moment as started_at, and must round-trip.
+    for column, value in (("started_at", started), ("submitted_at", submitted)):
+        if value is not None and value > now:
+            err(column, _("ligt in de toekomst: %s") % f"{value:%Y-%m-%d %H:%M}")
+
+
 def _first_column(q) -> str:
     return kind(q).export_columns(q)[0].name
 
@@ -217,9 +261,13 @@ def _too_long(length: int, limit: int) -> str:
 def _datetime(raw: Any) -> datetime | None:
     if raw in ("", None):
         return None
-    value = (
-        raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw).strip())
-    )
+    if isinstance(raw, datetime):
+        value = raw
+    elif isinstance(raw, str):
+        value = datetime.fromisoformat(raw.strip())
+    else:
+        # A number (an Excel serial, a year) is not a moment the export writes.
+        raise ValueError(raw)
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
@@ -282,7 +330,9 @@ def import_responses(
 ) -> ImportResult:
     """Validate a whole export file, then create its responses in one transaction.
 
-    Imported responses are submitted and flagged `imported=True`. With any error, or
+    Imported responses keep the file's status (started, partial or submitted; an
+    empty status means submitted) and timestamps, and are flagged `imported=True`.
+    A submitted response without submitted_at gets `now`. With any error, or
     with `dry_run`, nothing is written; the result tells what would be created.
     """
     now = now or timezone.now()
@@ -294,7 +344,7 @@ def import_responses(
         message = _("bestand niet leesbaar als CSV of XLSX: %s") % exc
         return ImportResult(dry_run=dry_run, errors=[RowError(1, "-", message)])
     header = [_text(name) for name in header]
-    parser = _Parser(campaign=campaign, header=header)
+    parser = _Parser(campaign=campaign, header=header, now=now)
     result = ImportResult(dry_run=dry_run, errors=parser.header_errors())
     if result.errors:
         return result
@@ -328,9 +378,13 @@ def _write(*, campaign: Campaign, parsed: list[ParsedResponse], now: datetime) -
     )
     links, answers = [], []
     for item in parsed:
+        status = item.status or ResponseStatus.SUBMITTED
+        submitted_at = None
+        if status == ResponseStatus.SUBMITTED:
+            submitted_at = item.submitted_at or now
         response = Response.objects.create(
             campaign=campaign,
-            status=ResponseStatus.SUBMITTED,
+            status=status,
             imported=True,
             respondent_function=item.function,
             is_coordinator=(
@@ -338,11 +392,15 @@ def _write(*, campaign: Campaign, parsed: list[ParsedResponse], now: datetime) -
                 if item.is_coordinator is None
                 else item.is_coordinator
             ),
-            submitted_at=item.submitted_at or now,
+            submitted_at=submitted_at,
         )
-        if item.started_at:
-            # started_at is auto_now_add; keep the original wave's moment.
-            Response.objects.filter(pk=response.pk).update(started_at=item.started_at)
+        # started_at/updated_at are auto_now(_add); keep the original wave's
+        # moments, so "last activity" and the best-response rule see that wave.
+        started_at = item.started_at or item.submitted_at
+        moments = {"updated_at": submitted_at or started_at or now}
+        if started_at:
+            moments["started_at"] = started_at
+        Response.objects.filter(pk=response.pk).update(**moments)
         links += [
             ResponseMunicipality(
                 response=response,

@@ -19,6 +19,7 @@ from surveys.types.base import (
     QuestionLike,
     QuestionType,
     SettingRule,
+    StatVariable,
     get_type,
     is_answered,
     kind,
@@ -43,6 +44,7 @@ for _type in (
     register(_type)
 
 __all__ = [
+    "StatVariable",
     "DEFAULT_MAX_LENGTH",
     "LIST_SEPARATOR",
     "NOT_POSTED",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
@@ -78,6 +78,41 @@ class Column:
     question: str  # question code
     kind: str  # value | option | row | other
     key: str = ""  # option or row code
+
+
+@dataclass(frozen=True)
+class StatVariable:
+    """How one export column reads in SPSS, Stata and R.
+
+    `codes` maps an export cell (option/scale code, 0/1) to its number; `labels`
+    maps that number to the label. A string variable has neither.
+    """
+
+    numeric: bool = False
+    codes: Mapping[Any, int | float] = field(default_factory=dict)
+    labels: Mapping[int | float, str] = field(default_factory=dict)
+    measure: str = "nominal"  # nominal | ordinal | scale
+
+
+def coded(options: Sequence[OptionLike], *, measure: str = "nominal") -> StatVariable:
+    """Option codes as numbers: the code itself when every code is an integer
+    (a 1-5 scale stays 1-5), else the position 1..n in instrument order."""
+    if all(re.fullmatch(r"-?\d{1,9}", o.code) for o in options):
+        numbers = [int(o.code) for o in options]
+    else:
+        numbers = list(range(1, len(options) + 1))
+    return StatVariable(
+        numeric=True,
+        codes={o.code: n for o, n in zip(options, numbers, strict=True)},
+        labels={n: o.label for o, n in zip(options, numbers, strict=True)},
+        measure=measure,
+    )
+
+
+CHOSEN = StatVariable(
+    numeric=True, codes={0: 0, 1: 1}, labels={0: "niet gekozen", 1: "gekozen"}
+)
+STRING = StatVariable()
 
 
 class CellError(ValueError):
@@ -282,6 +317,10 @@ class QuestionType:
     ) -> Any:
         """The answer after reading one non-empty import cell; raises CellError."""
         return text
+
+    def stat_variable(self, question: QuestionLike, column: Column) -> StatVariable:
+        """SPSS/Stata/R reading of one of `export_columns` (default: a string)."""
+        return STRING
 
     # --- results ---
 

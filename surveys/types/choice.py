@@ -10,14 +10,18 @@ from django.utils.translation import gettext_lazy as _
 
 from surveys.text import validate_text
 from surveys.types.base import (
+    CHOSEN,
     FOLLOW_UP_OPTIONS,
     LIST,
     OTHER_MAX_LENGTH,
     POSITIVE_INT,
+    STRING,
     CellError,
     Column,
     QuestionLike,
     QuestionType,
+    StatVariable,
+    coded,
     is_answered,
     option_label,
     other_label,
@@ -205,6 +209,11 @@ class SingleChoice(_Choice):
         )
         return self._with_other(question, {"": field})
 
+    def stat_variable(self, question: QuestionLike, column: Column) -> StatVariable:
+        if column.kind == "other":
+            return STRING
+        return coded(question.options)
+
     def export_cells(
         self, question: QuestionLike, value: Any, other_text: str, *, labels: bool
     ) -> list[Any]:
@@ -306,6 +315,9 @@ class MultipleChoice(_Choice):
             Column(f"{question.code}__{o.code}", question.code, "option", o.code)
             for o in question.options
         ] + self._other_columns(question)
+
+    def stat_variable(self, question: QuestionLike, column: Column) -> StatVariable:
+        return STRING if column.kind == "other" else CHOSEN
 
     def export_cells(
         self, question: QuestionLike, value: Any, other_text: str, *, labels: bool

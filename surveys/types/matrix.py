@@ -13,6 +13,8 @@ from surveys.types.base import (
     Column,
     QuestionLike,
     QuestionType,
+    StatVariable,
+    coded,
     is_answered,
     option_label,
 )
@@ -164,6 +166,10 @@ class Matrix(QuestionType):
             Column(f"{question.code}__{r.code}", question.code, "row", r.code)
             for r in question.rows
         ]
+
+    def stat_variable(self, question: QuestionLike, column: Column) -> StatVariable:
+        # Matrix scales are ordered (never - sometimes - often; disagree - agree).
+        return coded(question.options, measure="ordinal")
 
     def export_cells(
         self, question: QuestionLike, value: Any, other_text: str, *, labels: bool

@@ -21,6 +21,7 @@ from surveys.types.base import (
     Column,
     QuestionLike,
     QuestionType,
+    StatVariable,
     is_answered,
 )
 
@@ -155,6 +156,9 @@ class Number(QuestionType):
         if "max" in settings and value > settings["max"]:
             errors.append(f"Het getal mag hoogstens {settings['max']} zijn.")
         return errors
+
+    def stat_variable(self, question: QuestionLike, column: Column) -> StatVariable:
+        return StatVariable(numeric=True, measure="scale")
 
     def form_fields(
         self, question: QuestionLike, *, choices: Sequence[tuple[str, str]] = ()

@@ -24,9 +24,11 @@ def test_load_municipalities_prints_counts(db, capsys):
         "Provinces: 5 created, 0 updated, 0 unchanged",
         "Clusters: 16 created, 0 updated, 0 unchanged",
         "Municipalities: 312 created, 0 updated, 0 unchanged",
+        "Facts at a date (per municipality): 312 created, 0 updated, 0 unchanged",
         "Provinces: 0 created, 0 updated, 5 unchanged",
         "Clusters: 0 created, 0 updated, 16 unchanged",
         "Municipalities: 0 created, 0 updated, 312 unchanged",
+        "Facts at a date (per municipality): 0 created, 0 updated, 312 unchanged",
     ]
     assert Municipality.objects.count() == 312
 

@@ -94,15 +94,26 @@ import json, os, resource, sys
 import django
 django.setup()
 from vvsg_survey.uploads import Limits, UploadError, read_table
+def peak_kb():
+    # VmHWM is this process's own peak; Linux's ru_maxrss also carries the parent's
+    # (pytest's) RSS across fork + exec, so it grew with whatever pytest had loaded.
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 limits = Limits(**json.loads(sys.argv[2]))
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 try:
     header, rows = read_table(sys.argv[1], limits=limits)
     count = sum(1 for _ in rows)
     outcome = f"read {count} rows"
 except UploadError as exc:
     outcome = str(exc)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = peak_kb()
 print(json.dumps({"outcome": outcome, "growth_kb": after - before, "peak_kb": after}))
 """
 

@@ -16,3 +16,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Provinces: {result.provinces}")
         self.stdout.write(f"Clusters: {result.clusters}")
         self.stdout.write(f"Municipalities: {result.municipalities}")
+        self.stdout.write(f"Facts at a date (per municipality): {result.facts}")

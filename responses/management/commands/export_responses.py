@@ -12,7 +12,11 @@ from responses.reporting.exports import FORMATS, LAYOUTS, export_to_file
 
 
 class Command(BaseCommand):
-    help = "Export a campaign's responses as CSV or XLSX (columns follow the codebook)."
+    help = (
+        "Export a campaign's responses as CSV, XLSX (with a codebook sheet), SPSS "
+        "(.sav), Stata (.dta) or R (.zip: CSV + labels script); columns follow "
+        "the codebook."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("campaign", help="campaign slug")
@@ -39,9 +43,11 @@ class Command(BaseCommand):
         except Campaign.DoesNotExist as exc:
             raise CommandError(f"unknown campaign {options['campaign']!r}") from exc
         output = options["output"] or "-"
-        fmt = options["format"] or ("xlsx" if output.endswith(".xlsx") else "csv")
-        if fmt == "xlsx" and output == "-":
-            raise CommandError("XLSX needs an output file (-o file.xlsx)")
+        by_suffix = {".xlsx": "xlsx", ".sav": "sav", ".dta": "dta", ".zip": "r"}
+        suffix = output[output.rfind(".") :].lower() if "." in output else ""
+        fmt = options["format"] or by_suffix.get(suffix, "csv")
+        if fmt != "csv" and output == "-":
+            raise CommandError(f"{fmt} needs an output file (-o file)")
         if options["delimiter"] not in (";", ",", "\t"):
             raise CommandError("delimiter must be ';', ',' or a tab")
         filters = ExportFilters(

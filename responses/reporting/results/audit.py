@@ -19,7 +19,8 @@ def log_results_download(
         campaign=campaign,
         format="xlsx",
         layout="results",
-        filters=asdict(options),
+        # An unset cross-tab question is left out, as older log rows have it.
+        filters={k: v for k, v in asdict(options).items() if k != "by" or v},
         rows=respondents,
         source="view",
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import tables
+from . import tables, trends
 
 
 @dataclass(frozen=True)
@@ -84,3 +84,62 @@ def chart_for(table) -> Chart | None:
             ),
         )
     return None
+
+
+# --- trends over waves: a dot-and-line chart ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Dot:
+    x: float  # 0..100 across the waves
+    y: float  # from the top of a 100 x 60 box: 100% share at y = 5, 0 at y = 50
+    text: str
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    label: str
+    series: int  # CSS colour class
+    dots: tuple[Dot, ...]
+    # "x,y x,y" for <polyline points>; a wave without the question breaks nothing,
+    # the line joins the waves that have it.
+    points: str
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    waves: tuple[tuple[float, str], ...]  # (x, wave label) for the axis
+    lines: tuple[TrendLine, ...]
+    scale_max: float  # what y = 0 stands for (1.0 = 100%, or the largest mean)
+
+
+def trend_chart(series: trends.WaveSeries) -> TrendChart | None:
+    """Shares (or means for numbers) per wave, one line per answer/row."""
+    count = len(series.waves)
+    if count < 2:
+        return None
+    xs = [round(5 + 90 * i / (count - 1), 2) for i in range(count)]
+
+    def figure(point) -> float | None:
+        if point is None:
+            return None
+        return point.value if series.measure == "mean" else point.share
+
+    values = [v for row in series.rows for p in row.points if (v := figure(p))]
+    top = 1.0 if series.measure != "mean" else max(values, default=0) or 1.0
+    lines = []
+    for index, row in enumerate(series.rows):
+        dots = []
+        for x, point in zip(xs, row.points, strict=True):
+            value = figure(point)
+            if value is None:
+                continue
+            text = (
+                tables.percent_label(value)
+                if series.measure != "mean"
+                else f"{value:.1f}".replace(".", ",")
+            )
+            dots.append(Dot(x, round(50 - 45 * value / top, 2), text))
+        points = " ".join(f"{d.x:g},{d.y:g}" for d in dots)
+        lines.append(TrendLine(row.label, index % 6, tuple(dots), points))
+    return TrendChart(tuple(zip(xs, series.waves, strict=True)), tuple(lines), top)

@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from municipalities.models import Municipality
+from municipalities.models import Municipality, MunicipalityFacts, PopulationFigure
 from municipalities.queries import follow_successors
 from responses.answering.coverage import counting
 from responses.answering.per_bestuur import (
@@ -28,13 +28,25 @@ from .units import Bestuur, Record
 
 
 class Directory:
-    """Every municipality as a `Bestuur`, with the 2025 merger successor chain."""
+    """Every municipality as a `Bestuur`, with the 2025 merger successor chain.
 
-    def __init__(self, rows):
+    `facts` (municipality id -> MunicipalityFacts valid on the directory's day)
+    replace a municipality's own cluster, province and police zone, so a 2024 wave
+    is broken down by the 2024 map; without a row the municipality's own values
+    count (test worlds and manual municipalities carry no facts).
+    """
+
+    def __init__(
+        self, rows, facts=None, *, day: dt.date | None = None, populations=None
+    ):
+        self.day = day
         self.by_id: dict[int, Bestuur] = {}
         self.successor: dict[int, int | None] = {}
+        facts = facts or {}
+        populations = populations or {}
         for m in rows:
-            cluster, province = m.cluster, m.province
+            source = facts.get(m.pk, m)
+            cluster, province = source.cluster, source.province
             self.by_id[m.pk] = Bestuur(
                 id=m.pk,
                 nis_code=m.nis_code,
@@ -45,7 +57,8 @@ class Directory:
                 cluster_label=cluster.label if cluster else "",
                 province=province.name,
                 province_nis=province.nis_code,
-                population=m.population,
+                population=populations.get(m.pk, m.population),
+                police_zone=source.police_zone_name,
             )
             self.successor[m.pk] = m.successor_id
 
@@ -61,7 +74,9 @@ class Directory:
         return [b for pk, b in self.by_id.items() if pk in existing]
 
 
-def load_directory() -> Directory:
+def load_directory(day: dt.date | None = None) -> Directory:
+    """All municipalities; with `day`, broken down by the facts valid that day and
+    the population of that year (two queries more)."""
     rows = Municipality.objects.select_related("cluster", "province").only(
         "nis_code",
         "name",
@@ -75,8 +90,22 @@ def load_directory() -> Directory:
         "cluster__type",
         "province__name",
         "province__nis_code",
+        "police_zone_name",
     )
-    return Directory(rows)
+    facts, populations = {}, {}
+    if day is not None:
+        facts = {
+            f.municipality_id: f
+            for f in MunicipalityFacts.objects.on(day).select_related(
+                "cluster", "province"
+            )
+        }
+        # The latest figure on or before the wave's year (1 January counts).
+        figures = PopulationFigure.objects.filter(year__lte=day.year).order_by(
+            "municipality_id", "year"
+        )
+        populations = dict(figures.values_list("municipality_id", "population"))
+    return Directory(rows, facts, day=day, populations=populations)
 
 
 def campaign_day(campaign: Campaign) -> dt.date:

@@ -14,7 +14,7 @@ from municipalities.models import ClusterType
 from responses.models import Campaign
 from surveys.models import Section
 
-from . import charts, representativeness, tables, trends
+from . import breakdowns, charts, representativeness, tables, trends
 from .data import Directory, campaign_day, campaign_spec, load_directory, load_records
 from .units import (
     UNIT_BESTUUR,
@@ -37,6 +37,7 @@ class Options:
     k: int = 5
     show_small: bool = False
     submitted_only: bool = False
+    by: str = ""  # cross-tab every question by this (single-choice) question
 
     def query(self, **changes: Any) -> str:
         """Query string for a link that changes some options and keeps the rest."""
@@ -46,6 +47,8 @@ class Options:
             parts.append("small=show")
         if opts.submitted_only:
             parts.append("status=submitted")
+        if opts.by:
+            parts.append(f"by={opts.by}")
         return "?" + "&".join(parts)
 
 
@@ -71,6 +74,8 @@ def parse_options(params: Mapping[str, str], *, default_k: int) -> Options:
         k=min(max(k, 1), K_MAX),
         show_small=params.get("small") == "show",
         submitted_only=params.get("status") == "submitted",
+        # Checked against the instrument in build_report (unknown: ignored).
+        by=str(params.get("by", ""))[:100],
     )
 
 
@@ -102,11 +107,17 @@ class QuestionResult:
     others: tuple[str, ...] = ()
     by_family: tables.CrossTab | None = None
     by_province: tables.CrossTab | None = None
+    by_zone: tables.CrossTab | None = None
+    by_size: tables.CrossTab | None = None
+    by_question: tables.CrossTab | None = None
     trend: trends.TrendTable | None = None
     # Member-facing page only (reporting/member_results.py): reviewed codes and
     # quotes of an open question, and whether the table is a number summary.
     open: Any = None
     is_number: bool = False
+    # All waves of the chain (campaign.previous, its previous, ...), oldest first.
+    series: trends.WaveSeries | None = None
+    series_chart: charts.TrendChart | None = None
 
 
 @dataclass
@@ -126,6 +137,10 @@ class Report:
     by_province: tuple[representativeness.ProvinceLine, ...]
     sections: list[SectionResult]
     previous: Campaign | None = None
+    waves: tuple[Campaign, ...] = ()  # earlier waves in the series, oldest first
+    drop_off: tuple[breakdowns.SectionDropOff, ...] = ()
+    by_question: Any = None  # the question of ?by=, when valid
+    by_choices: tuple[tuple[str, str], ...] = ()  # questions ?by= accepts
 
     @property
     def questions(self) -> list[QuestionResult]:
@@ -152,6 +167,11 @@ def _question_result(
 ) -> QuestionResult:
     table = tables.question_table(question, wave.units)
     result = QuestionResult(question, table, charts.chart_for(table))
+    history = ctx.get("history") or ()
+    if history and question.kind.results in ("frequency", "matrix", "number"):
+        result.series = _series(question, wave, history)
+        if result.series is not None:
+            result.series_chart = charts.trend_chart(result.series)
     if not tables.has_options_table(question):
         return result
     result.others = tables.other_answers(question, wave.units)
@@ -171,6 +191,31 @@ def _question_result(
             group_of=lambda unit: unit.province,
             **common,
         )
+        if any(unit.police_zone for unit in wave.units):
+            result.by_zone = tables.crosstab(
+                question,
+                wave.units,
+                groups=breakdowns.zone_groups(wave.units),
+                group_of=lambda unit: unit.police_zone,
+                **common,
+            )
+        if any(unit.size for unit in wave.units):
+            result.by_size = tables.crosstab(
+                question,
+                wave.units,
+                groups=breakdowns.size_groups(wave.units),
+                group_of=lambda unit: unit.size,
+                **common,
+            )
+        by = ctx.get("by")
+        if by is not None and by.code != question.code:
+            result.by_question = tables.crosstab(
+                question,
+                wave.units,
+                groups=breakdowns.answer_groups(by),
+                group_of=breakdowns.answer_of(by),
+                **common,
+            )
     if previous is not None:
         try:
             old_question = previous.spec.question(question.code)
@@ -186,6 +231,46 @@ def _question_result(
     return result
 
 
+MAX_WAVES = 12  # 24 years of biennial waves; also stops a loop of previous links
+
+
+def earlier_waves(campaign: Campaign) -> list[Campaign]:
+    """campaign.previous, its previous, ... oldest first (one query per wave)."""
+    chain: list[Campaign] = []
+    seen = {campaign.pk}
+    current = campaign
+    while current.previous_id and current.previous_id not in seen:
+        if len(chain) >= MAX_WAVES:
+            break
+        current = Campaign.objects.select_related("instrument").get(
+            pk=current.previous_id
+        )
+        seen.add(current.pk)
+        chain.append(current)
+    return chain[::-1]
+
+
+def wave_label(campaign: Campaign) -> str:
+    return f"{campaign.opens_at:%Y}"
+
+
+def _series(question, wave: Wave, history: Sequence[Wave]):
+    """The question's table in every wave that asked it with the same type."""
+    found = []
+    for old in history:
+        try:
+            old_question = old.spec.question(question.code)
+        except KeyError:
+            old_question = None
+        same = old_question is not None and old_question.kind is question.kind
+        found.append(tables.question_table(old_question, old.units) if same else None)
+    if not any(t is not None for t in found):
+        return None
+    tables_ = [*found, tables.question_table(question, wave.units)]
+    labels = [wave_label(w.campaign) for w in [*history, wave]]
+    return trends.series(tables_, labels)
+
+
 def table_order(table: tables.FrequencyTable) -> str:
     return tables.ORDER_COUNT if table.multiple else tables.ORDER_INSTRUMENT
 
@@ -199,13 +284,18 @@ def build_report(
     with_trends: bool = True,
 ) -> Report:
     """Everything the pages and the XLSX show, for all questions or `codes` only."""
-    directory = load_directory()
+    # Clusters, provinces and zones as they were when the campaign opened.
+    directory = load_directory(campaign_day(campaign))
     wave = load_wave(campaign, directory=directory, options=options)
     previous = None
+    history: list[Wave] = []
     if with_trends and campaign.previous is not None:
-        previous = load_wave(
-            campaign.previous, directory=directory, options=options, map_to_current=True
-        )
+        # Earlier waves are mapped onto today's municipalities (2025 crosswalk).
+        history = [
+            load_wave(old, directory=directory, options=options, map_to_current=True)
+            for old in earlier_waves(campaign)
+        ]
+        previous = history[-1] if history else None
     titles = dict(
         Section.objects.filter(instrument_id=campaign.instrument_id).values_list(
             "code", "title"
@@ -216,6 +306,8 @@ def build_report(
         "crosstabs": crosstabs,
         "families": family_groups(wave.units),
         "provinces": province_groups(directory, wave.units),
+        "history": history,
+        "by": _by_question(wave.spec, options.by),
     }
     sections = {
         code: SectionResult(code, titles.get(code, code)) for code in wave.spec.sections
@@ -244,8 +336,26 @@ def build_report(
         ),
         by_province=representativeness.by_province(population, sample),
         sections=[s for s in sections.values() if s.questions],
-        previous=campaign.previous if previous else None,
+        previous=previous.campaign if previous else None,
+        waves=tuple(w.campaign for w in history),
+        drop_off=tuple(breakdowns.drop_off(wave.records, wave.spec, titles)),
+        by_question=ctx["by"],
+        by_choices=tuple(
+            (q.code, f"{q.number}. {q.text}")
+            for q in wave.spec.questions
+            if breakdowns.can_group_by(q)
+        ),
     )
+
+
+def _by_question(spec, code: str):
+    if not code:
+        return None
+    try:
+        question = spec.question(code)
+    except KeyError:
+        return None
+    return question if breakdowns.can_group_by(question) else None
 
 
 def _sample(records: Sequence[Record]) -> list:

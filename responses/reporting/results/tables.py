@@ -31,6 +31,8 @@ class Unit:
     province: str = ""
     cluster: str = ""
     source: str = ""  # the response behind the unit (several besturen share one)
+    police_zone: str = ""
+    size: str = ""  # breakdowns.SIZE_CLASSES key ("" = population unknown)
 
 
 def percent_label(fraction: float | None) -> str:
@@ -192,6 +194,12 @@ class MatrixLine:
     n: int
     share: float | None  # n of this row / respondents who answered the matrix
     cells: tuple[Cell, ...]
+    # n of this row / all units of the wave (Tabel 2's "Totaal aantal gemeenten
+    # met signalen (n=152)": 62 (41%)).
+    share_all: float | None = None
+    # Mean scale position, 0 = first and 1 = last counted point (Tabel 6's
+    # "Gemiddelde": 10/44/29/17% on four points -> (44 + 2*29 + 3*17)/300 = 51%).
+    average: float | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +230,7 @@ def matrix_table(question, units: Sequence[Unit]) -> MatrixTable:
             if row_code in per_row and point in per_row[row_code]:
                 per_row[row_code][point] += 1
     lines = []
+    counted = [code for code in scale if code not in excluded]
     for row in question.rows:
         counts = per_row[row.code]
         row_n = sum(count for code, count in counts.items() if code not in excluded)
@@ -229,7 +238,21 @@ def matrix_table(question, units: Sequence[Unit]) -> MatrixTable:
             Cell(counts[code], None if code in excluded else ratio(counts[code], row_n))
             for code in scale
         )
-        lines.append(MatrixLine(row.code, row.label, row_n, ratio(row_n, n), cells))
+        average = None
+        if row_n and len(counted) > 1:
+            score = sum(i * counts[code] for i, code in enumerate(counted))
+            average = score / (row_n * (len(counted) - 1))
+        lines.append(
+            MatrixLine(
+                row.code,
+                row.label,
+                row_n,
+                ratio(row_n, n),
+                cells,
+                share_all=ratio(row_n, len(units)),
+                average=average,
+            )
+        )
     columns = tuple((option.code, option.label) for option in question.options)
     return MatrixTable(question.code, n, columns, tuple(lines))
 

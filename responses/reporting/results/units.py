@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .breakdowns import size_class
 from .tables import Unit
 
 UNIT_BESTUUR = "bestuur"
@@ -43,6 +44,7 @@ class Bestuur:
     province: str = ""
     province_nis: str = ""
     population: int | None = None
+    police_zone: str = ""  # zone name; empty when not known on the date
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ def respondent_units(records: Sequence[Record]) -> list[Unit]:
                 province=main.province if main else "",
                 cluster=main.cluster if main else "",
                 source=f"r:{record.response_id}",
+                police_zone=main.police_zone if main else "",
+                size=size_class(main.population) if main else "",
             )
         )
     return units
@@ -136,6 +140,8 @@ def bestuur_units(records: Sequence[Record]) -> list[Unit]:
             province=bestuur.province,
             cluster=bestuur.cluster,
             source=f"r:{record.response_id}",
+            police_zone=bestuur.police_zone,
+            size=size_class(bestuur.population),
         )
         for bestuur, record in sorted(
             chosen.values(), key=lambda pair: pair[0].nis_code

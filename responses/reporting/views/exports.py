@@ -16,18 +16,30 @@ from municipalities.models import ClusterType
 from responses.models import Campaign, ResponseStatus
 from responses.reporting import exports
 from responses.reporting.export_queries import ExportFilters, parse_filter_values
+from responses.reporting.statistical import EXTENSIONS, STAT_FORMATS, write_statistical
+from surveys.codebook import codebook_rows
+from surveys.queries import instrument_spec
 
 EXPORT_PERMISSION = "responses.export_responses"
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "sav": "application/x-spss-sav",
+    "dta": "application/x-stata-dta",
+    "r": "application/zip",
 }
 
 
 class ExportForm(forms.Form):
     format = forms.ChoiceField(
         label=_("Formaat"),
-        choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")],
+        choices=[
+            ("csv", "CSV"),
+            ("xlsx", _("Excel (XLSX, met codeboek)")),
+            ("sav", "SPSS (.sav)"),
+            ("dta", "Stata (.dta)"),
+            ("r", _("R (CSV + labelscript, .zip)")),
+        ],
         initial="csv",
         required=False,
     )
@@ -74,7 +86,8 @@ class ExportForm(forms.Form):
 
 
 def _filename(campaign: Campaign, layout: str, fmt: str) -> str:
-    return f"{campaign.slug}-{layout}-{timezone.localdate():%Y%m%d}.{fmt}"
+    extension = EXTENSIONS.get(fmt, fmt)
+    return f"{campaign.slug}-{layout}-{timezone.localdate():%Y%m%d}.{extension}"
 
 
 @login_required
@@ -152,10 +165,14 @@ def export_download(*, rows, on_done, campaign, layout, fmt, delimiter=";"):
         return response
     # A zip container cannot be streamed while written; spool it to disk instead.
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    exports.write_xlsx(counted, spool)
+    if fmt in STAT_FORMATS:
+        spec = instrument_spec(campaign.instrument)
+        write_statistical(counted, spool, spec=spec, fmt=fmt, title=campaign.slug)
+    else:
+        exports.write_xlsx(counted, spool, codebook=codebook_rows(campaign.instrument))
     spool.seek(0)
     return FileResponse(
-        spool, as_attachment=True, filename=filename, content_type=CONTENT_TYPES["xlsx"]
+        spool, as_attachment=True, filename=filename, content_type=CONTENT_TYPES[fmt]
     )
 
 

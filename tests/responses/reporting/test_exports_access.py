@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pyreadstat
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
@@ -251,3 +252,34 @@ def test_stream_closed_early_logs_the_rows_sent(rf, campaign):
 
     assert first[0] == b"\xef\xbb\xbf"
     assert ExportLog.objects.get().rows == 1
+
+
+def test_download_xlsx_has_a_codebook_sheet(client, campaign, tmp_path):
+    client.force_login(make_user(can_export=True))
+
+    response = client.get(download_url(campaign), {"format": "xlsx"})
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(b"".join(response.streaming_content))
+    book = load_workbook(path)
+
+    assert book.sheetnames == ["Antwoorden", "Codebook"]
+    rows = list(book["Codebook"].iter_rows(values_only=True))
+    assert rows[0][:5] == ("number", "code", "section", "section_title", "type")
+    assert [r[1] for r in rows[1:]] == ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
+    assert rows[1][8] == "ja=Ja | nee=Nee"
+
+
+def test_download_spss_file_for_staff(client, campaign, tmp_path):
+    client.force_login(make_user(can_export=True))
+
+    response = client.get(download_url(campaign), {"format": "sav"})
+    path = tmp_path / "x.sav"
+    path.write_bytes(b"".join(response.streaming_content))
+    frame, meta = pyreadstat.read_sav(str(path))
+
+    assert response["Content-Disposition"].endswith('.sav"')
+    # status per response: partial (2), submitted (3), submitted (3)
+    assert sorted(frame["status"]) == [2, 3, 3]
+    assert list(frame["q1"]) == [1, 1, 1]
+    assert meta.variable_value_labels["q1"] == {1: "Ja", 2: "Nee"}
+    assert (ExportLog.objects.get().format, ExportLog.objects.get().rows) == ("sav", 3)

@@ -284,3 +284,76 @@ def test_import_reads_excel_cp1252_csv_and_reports_unreadable_xlsx(wave, tmp_pat
         campaign=target, source=io.BytesIO(legacy.encode("cp1252"))
     ).ok
     assert Answer.objects.get(response__campaign=target).value == "Café  "
+
+
+# --- status and timestamps (issue 18) -----------------------------------------------
+
+
+def test_import_keeps_status_and_times_of_incomplete_responses(wave):
+    _, target = wave
+    rows = [
+        ["nis_codes", "status", "started_at", "submitted_at", "q1"],
+        ["46003", "started", "2022-03-01 09:00:00", "", "ja"],
+        ["46013", "Gedeeltelijk ingevuld", "2022-03-02 09:30:00", "", "nee"],
+        ["46020", "submitted", "2022-03-03 08:00:00", "2022-03-03 08:45:00", "ja"],
+    ]
+
+    result = import_responses(campaign=target, source=csv_file(rows))
+
+    assert (result.ok, result.responses) == (True, 3)
+    got = {
+        r.represented.get().municipality.nis_code: (
+            r.status,
+            f"{r.started_at.astimezone():%Y-%m-%d %H:%M}",
+            r.submitted_at and f"{r.submitted_at.astimezone():%Y-%m-%d %H:%M}",
+        )
+        for r in Response.objects.filter(campaign=target)
+    }
+    assert got == {
+        "46003": ("started", "2022-03-01 09:00", None),
+        "46013": ("partial", "2022-03-02 09:30", None),
+        "46020": ("submitted", "2022-03-03 08:00", "2022-03-03 08:45"),
+    }
+
+
+def test_round_trip_keeps_status_and_timestamps(wave):
+    source, target = wave
+    first = Response.objects.filter(campaign=source).order_by("pk").first()
+    Response.objects.filter(pk=first.pk).update(
+        status=ResponseStatus.PARTIAL, submitted_at=None
+    )
+
+    result = import_responses(campaign=target, source=io.BytesIO(export_csv(source)))
+
+    assert result.ok
+    # answer_part keeps status, started_at, submitted_at and completion_pct
+    assert answer_part(target) == answer_part(source)
+    statuses = sorted(
+        Response.objects.filter(campaign=target).values_list("status", flat=True)
+    )
+    assert statuses == ["partial", "submitted"]
+
+
+def test_import_reports_unknown_status_and_bad_times_per_row(wave):
+    _, target = wave
+    rows = [
+        ["nis_codes", "status", "started_at", "submitted_at", "q1"],
+        ["46003", "klaar", "", "", "ja"],
+        ["46013", "started", "gisteren", "2022-03-02 10:00:00", "nee"],
+        ["46020", "submitted", "2022-03-05 10:00:00", "2099-03-04 10:00:00", ""],
+        ["11001", "", "2022-02-30 10:00:00", "", "ja"],
+    ]
+    make_municipality(nis_code="11001")
+    before = (Response.objects.count(), Answer.objects.count())
+
+    result = import_responses(campaign=target, source=csv_file(rows))
+
+    assert [str(e) for e in result.errors] == [
+        "rij 2, kolom status: onbekende status 'klaar' "
+        "(toegelaten: started, partial, submitted)",
+        "rij 3, kolom started_at: ongeldige datum/tijd: 'gisteren'",
+        "rij 3, kolom submitted_at: ingediend op ingevuld, maar de status is 'started'",
+        "rij 4, kolom submitted_at: ligt in de toekomst: 2099-03-04 10:00",
+        "rij 5, kolom started_at: ongeldige datum/tijd: '2022-02-30 10:00:00'",
+    ]
+    assert (Response.objects.count(), Answer.objects.count()) == before
