@@ -151,6 +151,7 @@ def test_check_deploy_refuses_production_without_a_mail_relay():
             "HTTPS": "true",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "enquete.vvsg.be",
+            "CACHE_URL": "redis://127.0.0.1:6379/1",
         }
     )
 

@@ -137,7 +137,10 @@ def test_section_page_returns_blocks_summary_steps_and_progress():
             "bestaat niet).",
         }
     ]
-    assert (page["done"], page["total"]) == (0, len(state.evaluation.visible))
+    # The respondent's progress: nothing answered yet, out of every unit of the
+    # instrument (a fixed denominator, Evaluation.progress_at).
+    assert (page["done"], page["total"]) == state.evaluation.progress_at(state.section)
+    assert page["done"] == 0
 
 
 def test_save_answers_whitespace_only_text_is_not_stored_as_an_answer():

@@ -24,6 +24,9 @@ def _env(db_file: Path) -> dict:
         "DB_NAME": str(db_file),
         "DJANGO_SETTINGS_MODULE": "vvsg_survey.settings",
         "PYTHONPATH": str(ROOT),
+        # The walkers use Django's test Client outside the test runner, which is
+        # what normally allows its "testserver" host.
+        "ALLOWED_HOSTS": "testserver",
     }
 
 
