@@ -1,12 +1,13 @@
 """Fieldwork monitor: cumulative days with reminders, rates with the sample line."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 from django.utils import timezone
 
+from municipalities.services import load_reference_data
 from responses.mailing.monitor import daily_progress, drop_off, rate_charts
 from responses.models import (
     Delivery,
@@ -17,6 +18,7 @@ from responses.models import (
 )
 from responses.reporting.results.representativeness import required_sample_size
 from tests.factories import (
+    make_campaign,
     make_cluster,
     make_covering_response,
     make_invitation,
@@ -92,6 +94,20 @@ def test_daily_progress_is_cumulative_and_marks_reminder_days(world):
 
 def test_rates_per_province_and_the_required_sample_of_2024():
     assert required_sample_size(300) == 172
+
+
+def test_monitor_of_the_2024_wave_counts_the_300_of_the_2024_map_and_172_needed():
+    load_reference_data()
+    opens = timezone.make_aware(datetime(2024, 5, 21, 9))
+    campaign = make_campaign(
+        opens_at=opens, closes_at=opens + timedelta(days=38), slug="lb-2024-map"
+    )
+
+    (by_province, by_cluster) = rate_charts(campaign=campaign)
+
+    assert sum(bar.total for bar in by_province.bars) == 300
+    assert sum(bar.total for bar in by_cluster.bars) == 300
+    assert by_province.required == 172
 
 
 def test_rate_charts_and_drop_off(world):
