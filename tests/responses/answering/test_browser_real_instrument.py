@@ -6,6 +6,7 @@ import os
 import time
 
 import pytest
+from django.db import OperationalError
 from playwright.sync_api import expect
 
 from responses.models import Answer, ResponseStatus
@@ -24,11 +25,19 @@ def _stored(invitation, code, expected, timeout=10.0):
     deadline = time.monotonic() + timeout
     value = None
     while time.monotonic() < deadline:
-        value = (
-            Answer.objects.filter(response__invitations=invitation, question__code=code)
-            .values_list("value", flat=True)
-            .first()
-        )
+        try:
+            value = (
+                Answer.objects.filter(
+                    response__invitations=invitation, question__code=code
+                )
+                .values_list("value", flat=True)
+                .first()
+            )
+        except OperationalError:
+            # SQLite's shared in-memory test database answers "table is locked" at
+            # once (no busy timeout) while the live server writes; poll again.
+            time.sleep(0.1)
+            continue
         if value == expected:
             return value
         time.sleep(0.1)
