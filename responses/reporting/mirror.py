@@ -70,6 +70,13 @@ class MirrorRow:
         return tuple((i * 4, width, i) for i, width in enumerate(self.widths))
 
     @property
+    def cells(self) -> tuple[tuple[str, float, int], ...]:
+        """(share, width, series) per shown group: the PDF's table with bars."""
+        return tuple(
+            zip(self.shares, self.widths, range(len(self.widths)), strict=True)
+        )
+
+    @property
     def chart_height(self) -> int:
         return max(len(self.widths) * 4 - 1, 1)
 
