@@ -451,3 +451,26 @@ def test_matrix_rows_on_the_mirror_page(world, client, settings):
     assert 'id="q-vormen-islam"' in html
     assert "— Islamistisch" in html
     assert "Andere Vlaamse besturen (n=3)" in html
+
+
+def test_matrix_rows_show_the_previous_wave_per_row(world):
+    add_response(
+        world.previous,
+        "P9",
+        world,
+        ["Maasmechelen"],
+        ResponseStatus.SUBMITTED,
+        {"signalen": "ja_stijging", "vormen": {"islam": "toe", "links": "stab"}},
+    )
+
+    mirror = build_mirror(
+        world.current, municipality_id=world.m["Maasmechelen"].pk, k=3
+    )
+    rows = {q.code: q for t in mirror.themes for q in t.questions}
+
+    # Now: islam af; 2024: islam toe. Rechts was not answered in 2024.
+    assert rows["vormen-islam"].own_labels == ("Afgenomen",)
+    assert rows["vormen-islam"].previous_labels == ("Toegenomen",)
+    assert [r.label for r in rows["vormen-islam"].rows if r.previous] == ["Toegenomen"]
+    assert rows["vormen-rechts"].previous_labels is None
+    assert rows["vormen-links"].previous_labels == ("Gestabiliseerd",)

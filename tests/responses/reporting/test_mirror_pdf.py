@@ -71,6 +71,8 @@ def test_pdf_has_own_answer_and_the_flanders_comparison(
     assert re.search(r"Andere Vlaamse besturen \(n=10\).*\d+%", text)
     assert "Andere besturen in provincie Limburg: niet getoond" in text
     assert "Andere besturen in provincie Limburg (n=6)" not in text
+    # A matrix row with Genk's own scale point (its groups are below k=5 here).
+    assert re.search(r"— Islamistisch Uw antwoord: Toegenomen", text)
     assert MirrorCopy.objects.filter(municipality=world.m["Genk"]).count() == 1
 
 
