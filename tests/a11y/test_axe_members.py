@@ -1,8 +1,8 @@
 """axe-core (WCAG 2.1 A/AA) on the member-facing results pages at 1280 and 375 px.
 
 The local mirror of a participating and of a non-participating bestuur (through
-their own invitation links) and the public member results page, after staff
-published the campaign. Zero violations, whatever their impact.
+their own invitation links), the page that waits for the mirror's PDF, and the
+public member results page, after staff published the campaign. Zero violations, whatever their impact.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ def test_member_pages_pass_axe_wcag_21_aa(
     pages = {
         "mirror-participant": f"/b/{raw_token_for(genk)}/spiegel/",
         "mirror-non-participant": f"/b/{raw_token_for(zoersel)}/spiegel/",
+        # The first request for the PDF asks a worker and shows the waiting page.
+        "mirror-pdf-pending": f"/b/{raw_token_for(genk)}/spiegel/pdf/",
         "member-results": "/ledenresultaten/lb-2026/",
     }
     found, headings = {}, {}
@@ -50,6 +52,7 @@ def test_member_pages_pass_axe_wcag_21_aa(
     assert headings == {
         "mirror-participant": "Lokale spiegel van Genk",
         "mirror-non-participant": "Lokale spiegel van Zoersel",
+        "mirror-pdf-pending": "Uw spiegel wordt klaargemaakt",
         "member-results": "Resultaten van Ledenbevraging lb-2026",
     }
     assert {name: v for name, v in found.items() if v} == {}
