@@ -2,7 +2,8 @@
 
 The local mirror of a participating and of a non-participating bestuur (through
 their own invitation links), the page that waits for the mirror's PDF, and the
-public member results page, after staff published the campaign. Zero violations, whatever their impact.
+public member results page, after staff published the campaign. Zero violations,
+whatever their impact.
 """
 
 from __future__ import annotations
