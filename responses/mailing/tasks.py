@@ -73,3 +73,12 @@ def store_answer_copy_task(self, response_id: int) -> int | None:
 
     copy = store_copy(response_id=response_id)
     return copy.pk if copy else None
+
+
+@shared_task(bind=True, name="responses.store_mirror_copy", acks_late=False)
+def store_mirror_copy_task(self, campaign_id: int, municipality_id: int) -> int | None:
+    """Render the PDF of one bestuur's local mirror (too slow for a request)."""
+    from responses.reporting.mirror_pdf import store_mirror_copy
+
+    copy = store_mirror_copy(campaign_id=campaign_id, municipality_id=municipality_id)
+    return copy.pk if copy else None

@@ -7,7 +7,7 @@ from .campaign import (
     ReminderRule,
     ReminderStream,
 )
-from .copy import AnswerCopy
+from .copy import AnswerCopy, MirrorCopy
 from .coverage_event import CoverageEvent, CoverageEventKind
 from .delivery import Delivery, DeliveryKind, DeliveryStatus
 from .export import ExportLog
@@ -47,6 +47,7 @@ __all__ = [
     "FollowUpStatus",
     "Invitation",
     "InvitationKind",
+    "MirrorCopy",
     "OpenAnswerReview",
     "ReminderRule",
     "ReminderStream",

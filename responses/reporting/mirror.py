@@ -24,8 +24,8 @@ works on plain units.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from municipalities.models import ClusterType
 from responses.models import Campaign
@@ -68,6 +68,13 @@ class MirrorRow:
     def bars(self) -> tuple[tuple[int, float, int], ...]:
         """(y, width, series) per shown group: one thin bar each, 4 units apart."""
         return tuple((i * 4, width, i) for i, width in enumerate(self.widths))
+
+    @property
+    def cells(self) -> tuple[tuple[str, float, int], ...]:
+        """(share, width, series) per shown group: the PDF's table with bars."""
+        return tuple(
+            zip(self.shares, self.widths, range(len(self.widths)), strict=True)
+        )
 
     @property
     def chart_height(self) -> int:
@@ -245,6 +252,38 @@ def mirror_question(
     )
 
 
+def row_question(question, row):
+    """One matrix row as a single choice over the matrix's scale.
+
+    The mirror compares a matrix row by row: the besturen that answered a row
+    differ per row, so each row gets its own groups and small-cell protection.
+    """
+    return replace(
+        question,
+        code=f"{question.code}-{row.code}",
+        type="single",
+        text=f"{question.text} — {row.label}",
+        rows=(),
+        settings={},
+    )
+
+
+def row_units(
+    units: Sequence[tables.Unit], question, row, code: str
+) -> list[tables.Unit]:
+    """Units whose answer to `code` is their scale point on one matrix row."""
+    result = []
+    for unit in units:
+        value = unit.answers.get(question.code)
+        point = value.get(row.code) if isinstance(value, Mapping) else None
+        result.append(replace(unit, answers={code: point} if point else {}))
+    return result
+
+
+def _row_unit(unit: tables.Unit | None, question, row, code: str):
+    return row_units([unit], question, row, code)[0] if unit is not None else None
+
+
 def _unit_of(units: Sequence[tables.Unit], bestuur: Bestuur | None):
     if bestuur is None:
         return None
@@ -273,6 +312,43 @@ def build_mirror(campaign: Campaign, *, municipality_id: int | None, k: int) -> 
         code: MirrorTheme(code, titles.get(code, code)) for code in wave.spec.sections
     }
     for question in wave.spec.questions:
+        if kind(question).has_rows and tables.is_counted(question):
+            theme = themes.setdefault(
+                question.section, MirrorTheme(question.section, question.section)
+            )
+            old_matrix = None
+            if previous is not None:
+                try:
+                    old_matrix = previous.spec.question(question.code)
+                except KeyError:
+                    old_matrix = None
+                if old_matrix is not None and old_matrix.kind is not question.kind:
+                    old_matrix = None
+            for row in question.rows:
+                sub = row_question(question, row)
+                old_sub = old_row = None
+                if old_matrix is not None:
+                    old_row = next(
+                        (r for r in old_matrix.rows if r.code == row.code), None
+                    )
+                    if old_row is not None:
+                        old_sub = row_question(old_matrix, old_row)
+                theme.questions.append(
+                    mirror_question(
+                        sub,
+                        row_units(wave.units, question, row, sub.code),
+                        bestuur,
+                        k=k,
+                        participated=participated,
+                        previous_question=old_sub,
+                        previous_unit=_row_unit(
+                            previous_unit, old_matrix, old_row, sub.code
+                        )
+                        if old_sub is not None
+                        else None,
+                    )
+                )
+            continue
         if not tables.has_options_table(question):
             continue
         old_question = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -25,9 +26,12 @@ from django.views.decorators.http import require_POST
 
 from municipalities.models import Municipality
 from responses.answering.views.common import base_context, with_invitation
+from responses.mailing.tasks import store_mirror_copy_task
 from responses.models import Campaign, ResponseMunicipality, ResultsPublication
 from responses.reporting.member_results import member_report
 from responses.reporting.mirror import build_mirror
+from responses.reporting.mirror_pdf import PDF_CONTENT_TYPE, current_mirror_copy
+from responses.reporting.mirror_pdf import filename as mirror_filename
 from responses.reporting.publishing import (
     is_published,
     publish_results,
@@ -56,6 +60,17 @@ def _covered(invitation) -> list[Municipality]:
     return list(Municipality.objects.filter(pk__in=ids).order_by("name"))
 
 
+def _chosen(request, invitation, covered: list[Municipality]) -> Municipality:
+    wanted = request.GET.get("bestuur", "")
+    if not wanted:
+        return invitation.municipality
+    # Only a bestuur this link speaks for; anything else is simply unknown.
+    chosen = next((m for m in covered if m.nis_code == wanted), None)
+    if chosen is None:
+        raise Http404
+    return chosen
+
+
 @never_cache
 @with_invitation
 def mirror_page(request, invitation, token):
@@ -66,13 +81,7 @@ def mirror_page(request, invitation, token):
             request, "responses/mirror/not_published.html", context, status=404
         )
     covered = _covered(invitation)
-    chosen = invitation.municipality
-    wanted = request.GET.get("bestuur", "")
-    if wanted:
-        # Only a bestuur this link speaks for; anything else is simply unknown.
-        chosen = next((m for m in covered if m.nis_code == wanted), None)
-        if chosen is None:
-            raise Http404
+    chosen = _chosen(request, invitation, covered)
     mirror = build_mirror(campaign, municipality_id=chosen.pk, k=_k())
     context |= {
         "mirror": mirror,
@@ -80,6 +89,38 @@ def mirror_page(request, invitation, token):
         "covered": covered if len(covered) > 1 else [],
     }
     return render(request, "responses/mirror/mirror.html", context)
+
+
+@never_cache
+@with_invitation
+def download_mirror(request, invitation, token):
+    """The mirror's PDF, rendered by a worker: the stored copy or a waiting page."""
+    campaign = invitation.campaign
+    context = base_context(invitation, token)
+    if campaign.is_test or not is_published(campaign):
+        return render(
+            request, "responses/mirror/not_published.html", context, status=404
+        )
+    chosen = _chosen(request, invitation, _covered(invitation))
+    copy = current_mirror_copy(campaign=campaign, municipality=chosen)
+    if copy is None:
+        campaign_id, municipality_id = campaign.pk, chosen.pk
+        transaction.on_commit(
+            lambda: store_mirror_copy_task.delay(campaign_id, municipality_id)
+        )
+        reply = render(
+            request,
+            "responses/mirror/pdf_pending.html",
+            context | {"municipality": chosen, "query": request.GET.urlencode()},
+            status=202,
+        )
+    else:
+        reply = HttpResponse(bytes(copy.pdf), content_type=PDF_CONTENT_TYPE)
+        name = mirror_filename(campaign, chosen)
+        reply["Content-Disposition"] = f'attachment; filename="{name}"'
+    # A bestuur's own answers: never kept by a shared cache.
+    reply["Cache-Control"] = "private, no-store"
+    return reply
 
 
 @permission_required(RESULTS_PERMISSION, raise_exception=True)
@@ -169,6 +210,7 @@ def member_workbook(request, slug):
 
 urlpatterns = [
     path("b/<str:token>/spiegel/", mirror_page, name="view-mirror"),
+    path("b/<str:token>/spiegel/pdf/", download_mirror, name="download-mirror"),
     path(
         "resultaten/<slug:slug>/publiceren/",
         publication,

@@ -399,3 +399,78 @@ def test_member_crosstab_drops_small_groups_and_their_complement():
     assert [len(row.cells) for row in k3.rows] == [2, 2]
     assert [g[0] for g in k2.groups] == ["a", "b"]
     assert without_small_groups(tab, k=7) is None
+
+
+# --- matrix rows -------------------------------------------------------------
+
+
+def test_matrix_rows_are_compared_row_by_row_with_their_own_protection(world):
+    _published(world)
+
+    mirror = build_mirror(world.current, municipality_id=world.m["Genk"].pk, k=3)
+    rows = {
+        q.code: q
+        for theme in mirror.themes
+        for q in theme.questions
+        if q.code.startswith("vormen-")
+    }
+
+    # One block per matrix row, in the instrument's row order.
+    assert list(rows) == ["vormen-islam", "vormen-rechts", "vormen-links"]
+    islam = rows["vormen-islam"]
+    assert islam.text.endswith("— Islamistisch")
+    # Genk said "Toegenomen" for islam; Antwerpen (toe), Hasselt (stab) and
+    # Maasmechelen (af) are the 3 other besturen that answered this row.
+    assert islam.own_labels == ("Toegenomen",)
+    flanders = [g for g in islam.groups if g.key == "flanders"]
+    assert [(g.n, g.shown) for g in flanders] == [(3, True)]
+    assert [(r.label, r.own, r.shares) for r in islam.rows] == [
+        ("Toegenomen", True, ("33%",)),
+        ("Gestabiliseerd", False, ("33%",)),
+        ("Afgenomen", False, ("33%",)),
+    ]
+    # Limburg's other besturen on this row: Hasselt, Maasmechelen (2 < k).
+    province = next(g for g in islam.groups if g.key == "province")
+    assert not province.shown
+    # Genk left "Rechts" open: no own answer, but the four others are shown.
+    rechts = rows["vormen-rechts"]
+    assert not rechts.own_answered
+    assert next(g for g in rechts.groups if g.key == "flanders").n == 4
+    # "Links": only Hasselt answered it visibly (Maasmechelen's is hidden by
+    # branching): below k, nothing is shown.
+    assert rows["vormen-links"].shown_groups == ()
+
+
+def test_matrix_rows_on_the_mirror_page(world, client, settings):
+    settings.RESULTS_MIN_CELL = 3
+    _published(world)
+    genk = invite(world, "Genk")
+
+    html = client.get(mirror_url(genk)).content.decode()
+
+    assert 'id="q-vormen-islam"' in html
+    assert "— Islamistisch" in html
+    assert "Andere Vlaamse besturen (n=3)" in html
+
+
+def test_matrix_rows_show_the_previous_wave_per_row(world):
+    add_response(
+        world.previous,
+        "P9",
+        world,
+        ["Maasmechelen"],
+        ResponseStatus.SUBMITTED,
+        {"signalen": "ja_stijging", "vormen": {"islam": "toe", "links": "stab"}},
+    )
+
+    mirror = build_mirror(
+        world.current, municipality_id=world.m["Maasmechelen"].pk, k=3
+    )
+    rows = {q.code: q for t in mirror.themes for q in t.questions}
+
+    # Now: islam af; 2024: islam toe. Rechts was not answered in 2024.
+    assert rows["vormen-islam"].own_labels == ("Afgenomen",)
+    assert rows["vormen-islam"].previous_labels == ("Toegenomen",)
+    assert [r.label for r in rows["vormen-islam"].rows if r.previous] == ["Toegenomen"]
+    assert rows["vormen-rechts"].previous_labels is None
+    assert rows["vormen-links"].previous_labels == ("Gestabiliseerd",)
