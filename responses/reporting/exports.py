@@ -28,6 +28,7 @@ from typing import IO, Any
 from django.utils import timezone
 from openpyxl import Workbook
 
+from municipalities.models import Municipality
 from municipalities.queries import facts_on
 from responses.answering.per_bestuur import (
     answers_for_bestuur,
@@ -208,7 +209,12 @@ def export_rows(
     # the 2024 map); one query for the whole export.
     facts = facts_on(campaign_day(campaign))
     yield header(spec, layout)
-    responses = responses_for_export(campaign=campaign, filters=filters)
+    matching = (
+        _matching_municipalities(filters, facts) if filters.by_municipality else None
+    )
+    responses = responses_for_export(
+        campaign=campaign, filters=filters, municipality_ids=matching
+    )
     for chunk in _chunks(responses.iterator(chunk_size=chunk_size), chunk_size):
         chunk_answers = answers_for(response_ids=[r.pk for r in chunk])
         differing = (
@@ -237,6 +243,13 @@ def export_rows(
             )
 
 
+def _matching_municipalities(filters: ExportFilters, facts) -> list[int]:
+    """Ids of the municipalities whose province/cluster on the opening day pass the
+    filters (one query; the columns show the same day's values)."""
+    rows = Municipality.objects.select_related("province", "cluster")
+    return [m.pk for m in rows if filters.matches(facts.get(m.pk, m))]
+
+
 def _rows_for(
     response, campaign, layout, filters, builder, answers, others, *, differing, facts
 ):
@@ -248,9 +261,9 @@ def _rows_for(
         return
     represented = [rm.municipality for rm in response.represented.all()]
     for municipality in represented:
-        if filters.by_municipality and not filters.matches(municipality):
-            continue
         on_day = facts.get(municipality.pk, municipality)
+        if filters.by_municipality and not filters.matches(on_day):
+            continue
         meta = _meta_bestuur(
             response, campaign, municipality, len(represented), pct, on_day
         )

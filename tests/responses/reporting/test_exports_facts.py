@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from municipalities.models import ClusterType, MunicipalityFacts
+from responses.reporting.export_queries import ExportFilters
 from responses.reporting.exports import export_rows
 from tests.factories import (
     make_cluster,
@@ -138,3 +139,29 @@ def test_export_query_count_does_not_grow_with_rows(kruisem, layout):
         counts.append(len(ctx.captured_queries))
 
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("year,kept,dropped", [(2024, "V7", "V3"), (2025, "V3", "V7")])
+@pytest.mark.parametrize("layout", ["response", "bestuur"])
+def test_cluster_filter_reads_the_same_day_as_the_columns(
+    kruisem, year, kept, dropped, layout
+):
+    town, plain = kruisem
+    campaign = make_export_campaign(opens_at=_opening(year))
+    make_export_response(campaign=campaign, municipalities=[town])
+    make_export_response(campaign=campaign, municipalities=[plain])
+
+    def names(cluster):
+        filters = ExportFilters(clusters=(cluster,))
+        header, *rows = list(
+            export_rows(campaign=campaign, layout=layout, filters=filters)
+        )
+        column = header.index(
+            "municipality" if layout == "bestuur" else "municipalities"
+        )
+        return [row[column] for row in rows]
+
+    # Kruisem is in V7 on a 2024 opening day and in V3 on a 2025 one.
+    assert names(kept) == ["Kruisem"]
+    assert names(dropped) == []
+    assert names("V15") == ["Gent"]
