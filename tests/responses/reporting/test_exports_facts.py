@@ -31,7 +31,8 @@ def _opening(year: int):
 
 @pytest.fixture
 def kruisem():
-    """Cluster V7 (landelijk) in 2024, V3 (woon) from 2025; today's row says V3."""
+    """Cluster V7 (landelijk) and one police zone in 2024, V3 (woon) and another zone
+    from 2025; today's row says V3 and has no zone."""
     prov = make_province(nis_code="40000", name="Oost-Vlaanderen")
     v7 = make_cluster(number=7, code="V7", type=ClusterType.LANDELIJK)
     v3 = make_cluster(number=3, code="V3", type=ClusterType.WOON)
@@ -40,10 +41,20 @@ def kruisem():
     )
     new_year = dt.date(2025, 1, 1)
     MunicipalityFacts.objects.create(
-        municipality=town, valid_to=new_year, province=prov, cluster=v7, source="t"
+        municipality=town,
+        valid_to=new_year,
+        province=prov,
+        cluster=v7,
+        police_zone_name="PZ Vlaamse Ardennen",
+        source="t",
     )
     MunicipalityFacts.objects.create(
-        municipality=town, valid_from=new_year, province=prov, cluster=v3, source="t"
+        municipality=town,
+        valid_from=new_year,
+        province=prov,
+        cluster=v3,
+        police_zone_name="PZ Arro Lys",
+        source="t",
     )
     # A municipality without facts keeps its own values in every year.
     plain = make_municipality(
@@ -80,6 +91,8 @@ def test_response_layout_uses_the_facts_of_the_opening_day(
         ";".join(types.split(";")[::-1]),
     )
     assert row["provinces"] == "Oost-Vlaanderen"
+    zone = "PZ Vlaamse Ardennen" if year == 2024 else "PZ Arro Lys"
+    assert row["police_zones"] == zone  # Gent has no zone
 
 
 @pytest.mark.parametrize("year,cluster,ctype", [(2024, "V7", "landelijk"),
@@ -99,6 +112,8 @@ def test_bestuur_layout_uses_the_facts_of_the_opening_day(
     )
     assert (rows["Gent"]["cluster"], rows["Gent"]["cluster_type"]) == ("V15", "steden")
     assert rows["Kruisem"]["province"] == "Oost-Vlaanderen"
+    zone = "PZ Vlaamse Ardennen" if year == 2024 else "PZ Arro Lys"
+    assert (rows["Kruisem"]["police_zone"], rows["Gent"]["police_zone"]) == (zone, "")
 
 
 def _merged_town(prov):
