@@ -148,8 +148,9 @@ class MunicipalityFacts(models.Model):
 
     Results break a wave down by the facts valid on the campaign's opening day: in
     2024 Kruisem counts in V7 as VVSG's 2024 report has it, from 2025 in the
-    platform's merger-rule cluster. Municipality.cluster/province/police zone stay
-    today's values (the admin, the console and the exports read those).
+    platform's merger-rule cluster; the response exports' province and cluster
+    columns read the same day. Municipality.cluster/province/police zone stay
+    today's values (the admin and the console read those).
     """
 
     municipality = models.ForeignKey(

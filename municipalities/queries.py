@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.db.models import QuerySet
 
-from municipalities.models import Contact, Municipality
+from municipalities.models import Contact, Municipality, MunicipalityFacts
 
 
 def current_municipalities() -> QuerySet[Municipality]:
@@ -18,6 +18,13 @@ def current_municipalities() -> QuerySet[Municipality]:
 def municipalities_on(date: dt.date) -> QuerySet[Municipality]:
     """The map valid on `date`, with province and cluster."""
     return Municipality.objects.on(date).select_related("province", "cluster")
+
+
+def facts_on(date: dt.date) -> dict[int, MunicipalityFacts]:
+    """Municipality id -> its cluster, province and police zone valid on `date`,
+    in one query; municipalities without a row there keep their own values."""
+    rows = MunicipalityFacts.objects.on(date).select_related("province", "cluster")
+    return {f.municipality_id: f for f in rows}
 
 
 def municipality_by_nis(nis: str) -> Municipality | None:

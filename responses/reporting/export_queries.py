@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -58,7 +58,10 @@ class ExportFilters:
 
 
 def responses_for_export(
-    *, campaign: Campaign, filters: ExportFilters | None = None
+    *,
+    campaign: Campaign,
+    filters: ExportFilters | None = None,
+    municipality_ids: Collection[int] | None = None,
 ) -> QuerySet[Response]:
     """Responses of a campaign in id order, with their municipalities prefetched.
 
@@ -75,8 +78,15 @@ def responses_for_export(
         qs = qs.filter(pk__in=filters.response_ids)
     if filters.by_municipality:
         # EXISTS instead of a join keeps one row per response without DISTINCT.
+        # `municipality_ids`: the municipalities that match on the campaign's
+        # opening day (exports.matching_municipalities), instead of today's values.
+        match = (
+            Q(municipality_id__in=municipality_ids)
+            if municipality_ids is not None
+            else filters.municipality_q()
+        )
         covered = ResponseMunicipality.objects.filter(response=OuterRef("pk")).filter(
-            filters.municipality_q()
+            match
         )
         qs = qs.filter(Exists(covered))
     represented = (

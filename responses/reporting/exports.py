@@ -4,7 +4,8 @@ The generator (`export_rows`) is the single source of truth for the streaming vi
 the admin actions, the `export_responses` command and the import round trip. It
 yields the header first, then one list of cells per row, in codebook order:
 
-* metadata columns (`META_COLUMNS[layout]`), then per question the columns its
+* metadata columns (`META_COLUMNS[layout]`; province and cluster as valid on the
+  campaign's opening day, MunicipalityFacts), then per question the columns its
   type declares (surveys.types: `export_columns` / `export_cells`):
 * single -> ``CODE`` (option code, or label with ``labels=True``)
 * multiple -> ``CODE__<option>`` 0/1 per option
@@ -27,6 +28,8 @@ from typing import IO, Any
 from django.utils import timezone
 from openpyxl import Workbook
 
+from municipalities.models import Municipality
+from municipalities.queries import facts_on
 from responses.answering.per_bestuur import (
     answers_for_bestuur,
     differing_answers_for,
@@ -39,6 +42,7 @@ from responses.reporting.export_queries import (
     responses_for_export,
 )
 from responses.reporting.pseudonyms import pseudonymise_rows
+from responses.reporting.results.data import campaign_day
 from responses.reporting.statistical import STAT_FORMATS, write_statistical
 from surveys import branching
 from surveys.codebook import codebook_rows
@@ -62,6 +66,7 @@ META_COLUMNS = {
         "provinces",
         "clusters",
         "cluster_types",
+        "police_zones",
         *_TIMES,
     ],
     "bestuur": [
@@ -72,6 +77,7 @@ META_COLUMNS = {
         "province",
         "cluster",
         "cluster_type",
+        "police_zone",
         "represented_count",
         *_TIMES,
     ],
@@ -122,8 +128,9 @@ class _RowBuilder:
         return round(100 * answered / total) if total else 100
 
 
-def _meta_response(response: Response, campaign: Campaign, pct: int) -> list:
+def _meta_response(response: Response, campaign: Campaign, pct: int, facts) -> list:
     ms = [rm.municipality for rm in response.represented.all()]
+    on_day = [facts.get(m.pk, m) for m in ms]
     return [
         response.pk,
         campaign.slug,
@@ -132,17 +139,20 @@ def _meta_response(response: Response, campaign: Campaign, pct: int) -> list:
         int(response.is_coordinator),
         _joined(m.nis_code for m in ms),
         _joined(m.name for m in ms),
-        _joined(m.province.name for m in ms),
-        _joined(m.cluster.code for m in ms if m.cluster),
-        _joined(m.cluster.type for m in ms if m.cluster),
+        _joined(f.province.name for f in on_day),
+        _joined(f.cluster.code for f in on_day if f.cluster),
+        _joined(f.cluster.type for f in on_day if f.cluster),
+        _joined(f.police_zone_name for f in on_day),
         _local(response.started_at),
         _local(response.submitted_at),
         pct,
     ]
 
 
-def _meta_bestuur(response, campaign, municipality, count: int, pct: int) -> list:
-    cluster = municipality.cluster
+def _meta_bestuur(
+    response, campaign, municipality, count: int, pct: int, on_day
+) -> list:
+    cluster = on_day.cluster
     return [
         response.pk,
         campaign.slug,
@@ -151,9 +161,10 @@ def _meta_bestuur(response, campaign, municipality, count: int, pct: int) -> lis
         int(response.is_coordinator),
         municipality.nis_code,
         municipality.name,
-        municipality.province.name,
+        on_day.province.name,
         cluster.code if cluster else "",
         cluster.type if cluster else "",
+        on_day.police_zone_name,
         count,
         _local(response.started_at),
         _local(response.submitted_at),
@@ -198,8 +209,16 @@ def export_rows(
     spec = instrument_spec(campaign.instrument)
     codes = question_codes(instrument_id=campaign.instrument_id)
     builder = _RowBuilder(spec, labels=labels)
+    # Province and cluster as they were when the campaign opened (a 2024 wave on
+    # the 2024 map); one query for the whole export.
+    facts = facts_on(campaign_day(campaign))
     yield header(spec, layout)
-    responses = responses_for_export(campaign=campaign, filters=filters)
+    matching = (
+        _matching_municipalities(filters, facts) if filters.by_municipality else None
+    )
+    responses = responses_for_export(
+        campaign=campaign, filters=filters, municipality_ids=matching
+    )
     for chunk in _chunks(responses.iterator(chunk_size=chunk_size), chunk_size):
         chunk_answers = answers_for(response_ids=[r.pk for r in chunk])
         differing = (
@@ -224,23 +243,34 @@ def export_rows(
                 answers,
                 others,
                 differing=differing,
+                facts=facts,
             )
 
 
+def _matching_municipalities(filters: ExportFilters, facts) -> list[int]:
+    """Ids of the municipalities whose province/cluster on the opening day pass the
+    filters (one query; the columns show the same day's values)."""
+    rows = Municipality.objects.select_related("province", "cluster")
+    return [m.pk for m in rows if filters.matches(facts.get(m.pk, m))]
+
+
 def _rows_for(
-    response, campaign, layout, filters, builder, answers, others, *, differing
+    response, campaign, layout, filters, builder, answers, others, *, differing, facts
 ):
     evaluation = branching.evaluate(builder.spec, answers)  # once per response
     cells = builder.cells(evaluation, others)
     pct = builder.completion(evaluation)
     if layout == "response":
-        yield _meta_response(response, campaign, pct) + cells
+        yield _meta_response(response, campaign, pct, facts) + cells
         return
     represented = [rm.municipality for rm in response.represented.all()]
     for municipality in represented:
-        if filters.by_municipality and not filters.matches(municipality):
+        on_day = facts.get(municipality.pk, municipality)
+        if filters.by_municipality and not filters.matches(on_day):
             continue
-        meta = _meta_bestuur(response, campaign, municipality, len(represented), pct)
+        meta = _meta_bestuur(
+            response, campaign, municipality, len(represented), pct, on_day
+        )
         own = differing.get((response.pk, municipality.pk))
         if own:
             # This bestuur answered some questions differently (per_bestuur.py);

@@ -63,6 +63,8 @@ META_VARIABLES: Mapping[str, tuple[str, StatVariable | str]] = {
     "cluster": ("Belfius-cluster", StatVariable()),
     "cluster_types": ("Clustertypes", StatVariable()),
     "cluster_type": ("Clustertype", StatVariable()),
+    "police_zones": ("Politiezones", StatVariable()),
+    "police_zone": ("Politiezone", StatVariable()),
     "represented_count": ("Aantal besturen in deze respons", _NUMBER),
     "started_at": ("Gestart op", _DATETIME),
     "submitted_at": ("Ingediend op", _DATETIME),

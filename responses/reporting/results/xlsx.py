@@ -1,7 +1,9 @@
 """All tables of a campaign as one workbook (openpyxl).
 
 Sheets: "Index" (question list with links), "Respons" (completeness, sample
-size, Bijlage 1 and 2), then one sheet per question named by its code. Every
+size, Bijlage 1 and 2), then one sheet per question named by its code: its
+table, the cross-tabs the question page shows (cluster type, province, police
+zone, size class, ?by= question) and its series over all waves. Every
 string is a typed string cell (vvsg_survey.sanitise.put_text), so text
 from respondents is shown unchanged and never evaluated as a formula.
 """
@@ -17,7 +19,7 @@ from openpyxl.styles import Font
 
 from vvsg_survey.sanitise import put_text
 
-from . import tables
+from . import tables, trends
 from .report import Report
 
 BOLD = Font(bold=True)
@@ -88,7 +90,7 @@ def _crosstab(sheet: _Sheet, title: str, tab: tables.CrossTab) -> None:
         sheet.line(f"<{tab.k}: cel met minder dan {tab.k} eenheden, niet getoond")
 
 
-def _question_sheet(sheet: _Sheet, result, unit_label: str) -> None:
+def _question_sheet(sheet: _Sheet, result, unit_label: str, by=None) -> None:
     q, table = result.question, result.table
     sheet.line(f"{q.number}. {q.text}", bold=True)
     sheet.line(f"Eenheid: {unit_label}")
@@ -106,6 +108,21 @@ def _question_sheet(sheet: _Sheet, result, unit_label: str) -> None:
             _crosstab(sheet, "Per Belfius-clustertype", result.by_family)
         if result.by_province:
             _crosstab(sheet, "Per provincie", result.by_province)
+        if result.by_zone:
+            _crosstab(
+                sheet,
+                "Per politiezone (op de openingsdag van de bevraging)",
+                result.by_zone,
+            )
+        if result.by_size:
+            _crosstab(
+                sheet,
+                "Per grootteklasse (inwoners op 1 januari van het jaar van de "
+                "bevraging)",
+                result.by_size,
+            )
+        if result.by_question and by is not None:
+            _crosstab(sheet, f"Per antwoord op {by.code}", result.by_question)
         if result.trend:
             sheet.blank()
             sheet.line("Vergelijking met de vorige bevraging", bold=True)
@@ -158,6 +175,55 @@ def _question_sheet(sheet: _Sheet, result, unit_label: str) -> None:
         sheet.line("N", table.n, bold=True)
         for text in table.answers:
             sheet.line(text)
+    if result.series:
+        _series(sheet, result.series)
+
+
+SERIES_NOTE = {
+    "respondents": "Per golf: aantal en % van n.",
+    "all": (
+        "Per golf: aantal met deze rij beantwoord, % van alle eenheden van die golf "
+        "en gemiddelde positie op de schaal (0% = eerste, 100% = laatste punt)."
+    ),
+    "mean": "Per golf: gemiddelde en mediaan.",
+}
+
+
+def _series(sheet: _Sheet, series: trends.WaveSeries) -> None:
+    """The question over all waves, oldest first: the page's series table, with
+    counts, shares and averages in separate columns so they stay numbers."""
+    sheet.blank()
+    sheet.line("Verloop over de golven", bold=True)
+    sheet.line(
+        SERIES_NOTE[series.measure] + " Besturen herleid naar de huidige gemeenten."
+    )
+    heads: list[str] = []
+    for wave, n in series.columns:
+        name = f"{wave} (n={n})" if n is not None else wave
+        if series.measure == "mean":
+            heads.append(name)
+            continue
+        heads += [f"{name}: aantal", f"{wave}: %"]
+        if series.measure == "all":
+            heads.append(f"{wave}: gem. positie")
+    if series.measure != "mean":
+        heads.append("Verschil met vorige golf (procentpunten)")
+    sheet.line("Antwoord", *heads, bold=True)
+    for row in series.rows:
+        cells: list[Any] = []
+        for point in row.points:
+            if series.measure == "mean":
+                cells.append(point.value if point is not None else None)
+                continue
+            cells += [
+                point.count if point else None,
+                _pct(point.share) if point else None,
+            ]
+            if series.measure == "all":
+                cells.append(_pct(point.value) if point else None)
+        if series.measure != "mean":
+            cells.append(int(row.delta_text) if row.delta_text else None)
+        sheet.line(row.label, *cells)
 
 
 def _response_sheet(sheet: _Sheet, report: Report) -> None:
@@ -259,7 +325,9 @@ def build_workbook(report: Report, *, unit_label: str) -> bytes:
     for section in report.sections:
         for result in section.questions:
             title = sheet_title(result.question.code, used)
-            _question_sheet(_Sheet(wb.create_sheet(title)), result, unit_label)
+            _question_sheet(
+                _Sheet(wb.create_sheet(title)), result, unit_label, report.by_question
+            )
             cell = _put(index.ws, index.row, 1, title)
             cell.hyperlink = f"#'{title}'!A1"
             _put(index.ws, index.row, 2, section.title)
