@@ -12,6 +12,10 @@ Conditions are JSON expressions (see HELPERS.md):
     {"q": CODE, "gte": n} / {"q": CODE, "lte": n}
     {"all": [...]}, {"any": [...]}, {"not": {...}}
 A hidden question (or hidden matrix row) counts as unanswered for every condition.
+Whether a question is answered is its type's rule (`QuestionType.is_answered`), the
+same for conditions, visible_answers() and progress: a matrix value is answered only
+when it is a mapping with at least one answered cell (of a visible row, for
+conditions); junk such as `False` is no answer anywhere.
 Answers of hidden questions are kept by callers (drafts) but ignored here.
 """
 
@@ -96,20 +100,30 @@ class InstrumentSpec:
 
 
 def _effective(
-    answers: Mapping[str, Any], visible_rows: Mapping[str, tuple[str, ...]], code: str
+    spec: InstrumentSpec,
+    answers: Mapping[str, Any],
+    visible_rows: Mapping[str, tuple[str, ...]],
+    code: str,
 ) -> Any:
-    """The value of `code` as conditions see it: None when hidden or unanswered."""
+    """The value of `code` as conditions see it: None when hidden or unanswered
+    by its type's rule (`QuestionType.is_answered`)."""
     if code not in visible_rows:
         return None
+    question = spec.question(code)
+    kind = types.kind(question)
     value = answers.get(code)
-    if isinstance(value, Mapping):
+    if not kind.is_answered(question, value):
+        return None  # e.g. a matrix value that is not a mapping of answered cells
+    if kind.has_rows and isinstance(value, Mapping):
         # Matrix: cells of hidden rows do not exist for conditions.
         allowed = visible_rows[code]
-        return {r: v for r, v in value.items() if r in allowed and is_answered(v)}
+        value = {r: v for r, v in value.items() if r in allowed and is_answered(v)}
+        return value or None
     return value
 
 
 def _holds(
+    spec: InstrumentSpec,
     condition: Mapping[str, Any] | None,
     answers: Mapping[str, Any],
     visible_rows: Mapping[str, tuple[str, ...]],
@@ -117,15 +131,16 @@ def _holds(
     if condition is None:
         return True
     if "all" in condition:
-        return all(_holds(c, answers, visible_rows) for c in condition["all"])
+        return all(_holds(spec, c, answers, visible_rows) for c in condition["all"])
     if "any" in condition:
-        return any(_holds(c, answers, visible_rows) for c in condition["any"])
+        return any(_holds(spec, c, answers, visible_rows) for c in condition["any"])
     if "not" in condition:
-        return not _holds(condition["not"], answers, visible_rows)
-    value = _effective(answers, visible_rows, condition["q"])
+        return not _holds(spec, condition["not"], answers, visible_rows)
+    value = _effective(spec, answers, visible_rows, condition["q"])
     if "row" in condition:
         value = value.get(condition["row"]) if isinstance(value, Mapping) else None
     if "answered" in condition:
+        # _effective already applied the type's rule; None is "not answered".
         return is_answered(value) == bool(condition["answered"])
     if not is_answered(value):
         return False
@@ -255,9 +270,10 @@ class Evaluation:
         result: dict[str, Any] = {}
         for q in self.spec.questions:
             value = self.answers.get(q.code)
-            if q.code not in self.visible or not is_answered(value):
+            kind = types.kind(q)
+            if q.code not in self.visible or not kind.is_answered(q, value):
                 continue
-            value = types.kind(q).visible_value(q, value, self.rows.get(q.code, ()))
+            value = kind.visible_value(q, value, self.rows.get(q.code, ()))
             if value is not None:
                 result[q.code] = value
         return result
@@ -313,12 +329,14 @@ def evaluate(spec: InstrumentSpec, answers: Mapping[str, Any]) -> Evaluation:
     required: set[str] = set()
     matrices: set[str] = set()
     for q in spec.questions:
-        if not _holds(q.condition, answers, visible_rows):
+        if not _holds(spec, q.condition, answers, visible_rows):
             continue
         rows: tuple[str, ...] = ()
         if types.kind(q).has_rows:
             rows = tuple(
-                r.code for r in q.rows if _holds(r.condition, answers, visible_rows)
+                r.code
+                for r in q.rows
+                if _holds(spec, r.condition, answers, visible_rows)
             )
             if not rows:
                 continue

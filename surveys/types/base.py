@@ -60,7 +60,9 @@ class QuestionLike(Protocol):
 
 def is_answered(value: Any) -> bool:
     """True when a value carries an answer: whitespace-only text and empty
-    lists/dicts do not. The one definition, for branching, saving and counting."""
+    lists/dicts do not. The one definition, for branching, saving and counting;
+    a type refines it for its own values through `QuestionType.is_answered` (a
+    matrix needs a mapping with an answered cell)."""
     if value is None:
         return False
     if isinstance(value, str):
@@ -193,6 +195,8 @@ class QuestionType:
     # --- values ---
 
     def is_answered(self, question: QuestionLike, value: Any) -> bool:
+        """The type's "answered" rule; branching conditions, visible answers and
+        progress all use it (the generic rule unless a type narrows it)."""
         return is_answered(value)
 
     def is_complete(

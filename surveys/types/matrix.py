@@ -34,6 +34,13 @@ class Matrix(QuestionType):
     def _cells(self, value: Any) -> Mapping[str, Any]:
         return value if isinstance(value, Mapping) else {}
 
+    def is_answered(self, question: QuestionLike, value: Any) -> bool:
+        """Answered only as a mapping with at least one answered cell; any other
+        value (junk from an old draft or a tampered POST) is no answer."""
+        return isinstance(value, Mapping) and any(
+            is_answered(cell) for cell in value.values()
+        )
+
     def is_complete(
         self, question: QuestionLike, value: Any, rows: Sequence[str]
     ) -> bool:

@@ -116,7 +116,10 @@ class Reference:
         if rows is None:
             return None
         value = self.answers.get(code)
-        if isinstance(value, Mapping):
+        if self.questions[code]["type"] == "matrix":
+            # A matrix answer is a mapping of cells; anything else is no answer.
+            if not isinstance(value, Mapping):
+                return None
             return {r: v for r, v in value.items() if r in rows and answered(v)}
         return value
 
@@ -304,17 +307,29 @@ def test_hidden_answers_do_not_change_visibility(answers):
     assert after["progress"] == before["progress"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "found by the property above on the synthetic instrument: a non-mapping "
-        "junk value of a matrix (False) counts as answered for {answered: true} "
-        "conditions, but visible_answers() drops it, so exporting and re-evaluating "
-        "changes visibility. surveys/branching.py is being reworked (issue 11)."
-    ),
-)
 def test_junk_matrix_value_counts_as_unanswered_everywhere():
+    # Found by the property above on the synthetic instrument: a non-mapping junk
+    # value of a matrix (False) counted as answered for {answered: true}
+    # conditions while visible_answers() dropped it, so exporting and
+    # re-evaluating changed visibility. The matrix type's is_answered rule now
+    # decides both.
     spec = real_spec(INSTRUMENTS["synthetic"])
-    answers = {"S": "ja", "N": 3, "G": False}
+    matrix = spec.question("G")
+    for junk in (False, True, 0, 7, "up", ["up"], [{"r1": "up"}], {"r1": None}):
+        answers = {"S": "ja", "N": 3, "G": junk}
 
-    assert "W" not in real(spec, answers)["visible"]
+        result = real(spec, answers)
+
+        assert matrix.kind.is_answered(matrix, junk) is False
+        assert "G" in result["visible"]  # the gate N >= 3 shows the matrix
+        assert "W" not in result["visible"]  # {q: G, answered: true}
+        assert "G" not in visible_answers(spec, answers)
+        assert result["progress"] == progress(spec, {"S": "ja", "N": 3})
+        assert result == Reference(INSTRUMENTS["synthetic"], answers).result()
+
+    # The other side: one answered cell of a visible row is an answer everywhere.
+    answers = {"S": "ja", "N": 3, "G": {"r1": "up", "xx": None}}
+    result = real(spec, answers)
+    assert matrix.kind.is_answered(matrix, answers["G"]) is True
+    assert "W" in result["visible"]
+    assert visible_answers(spec, answers)["G"] == {"r1": "up"}
