@@ -22,7 +22,12 @@ from responses.models import (
     ResponseStatus,
 )
 from surveys.models import Instrument, Question, Section
-from tests.factories import add_question, make_province
+from tests.factories import (
+    add_question,
+    make_contact,
+    make_invitation,
+    make_province,
+)
 
 SIGNALEN = [
     ("ja_gelijk", "Ja (gelijk)"),
@@ -312,3 +317,9 @@ def build_world() -> World:
         {"signalen": "ja_daling", "zicht": ["wijk", "politie"]},
     )
     return world
+
+
+def invite(world, place, **kw):
+    """An invitation of the current campaign for the contact of `place`."""
+    contact = make_contact(municipality=world.m[place])
+    return make_invitation(campaign=world.current, contact=contact, **kw)

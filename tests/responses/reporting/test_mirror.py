@@ -22,8 +22,7 @@ from responses.reporting.publishing import (
 from responses.reporting.results.tables import Unit
 from surveys.branching import OptionSpec, QuestionSpec
 from surveys.queries import clear_spec_cache
-from tests.factories import make_contact, make_invitation
-from tests.responses.reporting.results_world import add_response, build_world
+from tests.responses.reporting.results_world import add_response, build_world, invite
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +31,6 @@ pytestmark = pytest.mark.django_db
 def world():
     clear_spec_cache()
     return build_world()
-
-
-def invite(world, place, **kw):
-    contact = make_contact(municipality=world.m[place])
-    return make_invitation(campaign=world.current, contact=contact, **kw)
 
 
 def mirror_url(invitation) -> str:

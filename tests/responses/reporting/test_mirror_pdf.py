@@ -14,8 +14,7 @@ from responses.models import MirrorCopy
 from responses.reporting.mirror_pdf import store_mirror_copy
 from responses.reporting.publishing import publish_results, withdraw_results
 from surveys.queries import clear_spec_cache
-from tests.factories import make_contact, make_invitation
-from tests.responses.reporting.results_world import build_world
+from tests.responses.reporting.results_world import build_world, invite
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +23,6 @@ pytestmark = pytest.mark.django_db
 def world():
     clear_spec_cache()
     return build_world()
-
-
-def invite(world, place, **kw):
-    contact = make_contact(municipality=world.m[place])
-    return make_invitation(campaign=world.current, contact=contact, **kw)
 
 
 def pdf_url(invitation) -> str:
