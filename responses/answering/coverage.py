@@ -45,10 +45,6 @@ class CoverageFlags(TypedDict):
     by_coordinator: bool
 
 
-def current_municipalities() -> QuerySet[Municipality]:
-    return Municipality.objects.current()
-
-
 COVERS = Q(status__in=COVERING_CLAIMS, response__status=ResponseStatus.SUBMITTED)
 
 

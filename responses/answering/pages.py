@@ -16,11 +16,11 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from municipalities.queries import current_municipalities
 from responses.answering.answers import Conflict, SaveResult
 from responses.answering.forms import SectionForm, field_name
 from responses.answering.queries import (
     StoredAnswers,
-    current_municipalities,
     display_value,
     help_texts,
     municipality_names,
@@ -93,7 +93,8 @@ class SectionState:
     def _municipality_choices(self) -> list[tuple[str, str]]:
         if not any(kind(q).mirrors_besturen for q in self.questions):
             return []
-        return [(m.nis_code, m.name) for m in current_municipalities()]
+        today = current_municipalities().order_by("name")
+        return [(m.nis_code, m.name) for m in today]
 
 
 def section_state(*, invitation: Invitation, section: str) -> SectionState:

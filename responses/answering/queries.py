@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
-
 from municipalities.models import Municipality
 from responses.models import Answer, Campaign, Response, ResponseMunicipality
 from surveys.types import is_answered, kind
@@ -47,10 +45,6 @@ def stored_answers(*, response: Response | None) -> StoredAnswers:
         if other_text:
             stored.others[code] = other_text
     return stored
-
-
-def current_municipalities() -> QuerySet[Municipality]:
-    return Municipality.objects.current().order_by("name")
 
 
 def municipality_names(codes: set[str]) -> dict[str, str]:

@@ -16,9 +16,9 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from municipalities.models import Contact, ContactRole, Municipality
+from municipalities.queries import current_municipalities
 from responses.answering.coverage import (
     covered_municipality_ids,
-    current_municipalities,
     partial_municipality_ids,
 )
 from responses.mailing.outbox import enqueue_deliveries
@@ -128,7 +128,7 @@ def selected_municipalities(
     """Open (not covered) municipalities matching the selection, and partial ids."""
     covered = covered_municipality_ids(campaign=campaign)
     partial = partial_municipality_ids(campaign=campaign)
-    qs = current_municipalities().select_related("province", "cluster")
+    qs = current_municipalities()  # with province and cluster
     if selection.province_ids:
         qs = qs.filter(province_id__in=selection.province_ids)
     if selection.cluster_types:

@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from municipalities.queries import current_municipalities
 from responses.answering.claims import choose_besturen
 from responses.answering.forms import ForwardForm, RespondentForm
 from responses.answering.queries import (
     covered_by_others,
-    current_municipalities,
     stored_answers,
 )
 from responses.answering.respondents import (
@@ -86,7 +86,7 @@ def choose_municipalities(request, invitation, token):
     editable = can_edit(campaign=invitation.campaign, response=response)
     covered = covered_by_others(campaign=invitation.campaign, response=response)
     is_coordinator_link = invitation.kind == "coordinator"
-    municipalities = list(current_municipalities())
+    municipalities = list(current_municipalities().order_by("name"))
     if not is_coordinator_link:
         own_pk = invitation.municipality_id
         municipalities = [m for m in municipalities if m.pk != own_pk]
