@@ -5,15 +5,13 @@ to their fields, and an autosave that survives one failed request.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.db import OperationalError
 from playwright.sync_api import expect
 
 from responses.models import Answer, CampaignStatus
 from tests.factories import make_respondent, make_started_response
+from tests.responses.answering.polling import stored_answer
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -39,26 +37,6 @@ def _violations(page) -> list[str]:
         f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
         for v in results.response["violations"]
     ]
-
-
-def _stored(invitation, code, expected, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
-        try:
-            value = (
-                Answer.objects.filter(
-                    response__invitations=invitation, question__code=code
-                )
-                .values_list("value", flat=True)
-                .first()
-            )
-        except OperationalError:  # SQLite's shared test database: a write holds it
-            value = None
-        if value == expected:
-            return value
-        time.sleep(0.1)
-    return value
 
 
 def _pages(base: str) -> list[tuple[str, str]]:
@@ -101,10 +79,10 @@ def test_every_respondent_page_type_passes_axe_wcag_21_aa(
     # Submitted: confirmation and the read-only review; then a closed campaign.
     page.goto(f"{base}vragen/radicalisering/")
     page.get_by_label("Neen").check()
-    _stored(mayor, "rad_signalen", "neen")
+    stored_answer(mayor, "rad_signalen", "neen")
     page.goto(f"{base}vragen/polarisatie/")
     page.locator('[data-question="pol_signalen"]').get_by_label("Neen").check()
-    _stored(mayor, "pol_signalen", "neen")
+    stored_answer(mayor, "pol_signalen", "neen")
     page.goto(f"{base}vragen/beleid/")
     page.get_by_label("Hoeveel VTE").fill("2")
     page.get_by_role("button", name="Naar het overzicht").click()
@@ -141,7 +119,7 @@ def test_a_section_can_be_completed_with_tab_space_and_enter_only(
     # "Ja (gelijk)" is the first radio: Tab lands on it, Space selects it.
     tab_to("el.name === 'q-rad_signalen'")
     page.keyboard.press("Space")
-    assert _stored(mayor, "rad_signalen", "ja_gelijk") == "ja_gelijk"
+    assert stored_answer(mayor, "rad_signalen", "ja_gelijk") == "ja_gelijk"
     expect(page.locator('[data-question="rad_vormen"]')).to_be_visible()
     tab_to("el.name === 'q-rad_vormen' && el.value === 'extreemrechts'")
     page.keyboard.press("Space")
@@ -200,7 +178,7 @@ def test_failed_autosave_is_retried_and_reported_only_if_the_retry_fails(
     box.get_by_label("Ja").check()
 
     expect(box.locator(".saved-status")).to_be_visible(timeout=10_000)
-    assert _stored(mayor, "pol_signalen", "ja") == "ja"
+    assert stored_answer(mayor, "pol_signalen", "ja") == "ja"
     expect(box.locator(".save-failed")).to_have_count(0)
 
     failures["left"] = 2
@@ -208,4 +186,4 @@ def test_failed_autosave_is_retried_and_reported_only_if_the_retry_fails(
     expect(box.locator(".save-failed")).to_contain_text(
         "Niet opgeslagen", timeout=10_000
     )
-    assert _stored(mayor, "pol_signalen", "ja") == "ja"
+    assert stored_answer(mayor, "pol_signalen", "ja") == "ja"

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
-from django.db import OperationalError
 from playwright.sync_api import expect
 
-from responses.models import Answer, ResponseStatus
+from responses.models import ResponseStatus
 from surveys.queries import clear_spec_cache
 from tests.factories import make_campaign, make_invitation, make_real_instrument
+from tests.responses.answering.polling import stored_answer
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -19,29 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.services]
 def _shot(page, name: str) -> None:
     if os.environ.get("H3_SCREENSHOTS") == "1":
         page.screenshot(path=f"/tmp/h3-{name}.png", full_page=True)
-
-
-def _stored(invitation, code, expected, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
-        try:
-            value = (
-                Answer.objects.filter(
-                    response__invitations=invitation, question__code=code
-                )
-                .values_list("value", flat=True)
-                .first()
-            )
-        except OperationalError:
-            # SQLite's shared in-memory test database answers "table is locked" at
-            # once (no busy timeout) while the live server writes; poll again.
-            time.sleep(0.1)
-            continue
-        if value == expected:
-            return value
-        time.sleep(0.1)
-    return value
 
 
 def test_mayor_walk_through_real_instrument(transactional_db, live_server, page):
@@ -63,8 +39,10 @@ def test_mayor_walk_through_real_instrument(transactional_db, live_server, page)
     expect(page.locator('[data-question="PROF_BESTUREN"]')).to_contain_text(
         invitation.municipality.name
     )
-    assert _stored(invitation, "PROF_FUNCTIE", "burgemeester") == "burgemeester"
-    assert _stored(invitation, "PROF_BESTUREN", [invitation.municipality.nis_code])
+    assert stored_answer(invitation, "PROF_FUNCTIE", "burgemeester") == "burgemeester"
+    assert stored_answer(
+        invitation, "PROF_BESTUREN", [invitation.municipality.nis_code]
+    )
     page.get_by_role("button", name="Volgende").click()
 
     expect(
@@ -75,7 +53,7 @@ def test_mayor_walk_through_real_instrument(transactional_db, live_server, page)
     threat = page.locator('[data-question="RAD_DREIGING"]')
     signals.get_by_label("Neen").check()
     expect(forms).to_be_hidden()
-    assert _stored(invitation, "RAD_SIGNALEN", "neen") == "neen"
+    assert stored_answer(invitation, "RAD_SIGNALEN", "neen") == "neen"
 
     signals.get_by_label("Ja (stijging)").check()
     expect(forms).to_be_visible()
@@ -87,7 +65,7 @@ def test_mayor_walk_through_real_instrument(transactional_db, live_server, page)
     expect(threat.locator('[data-row="islam"]')).to_be_visible()
     expect(threat.locator('[data-row="rechts"]')).to_be_hidden()
     expect(page.locator('[data-question="RAD_CASUS_ISLAM"]')).to_be_visible()
-    assert _stored(invitation, "RAD_VORMEN", {"islam": "toegenomen"}) == {
+    assert stored_answer(invitation, "RAD_VORMEN", {"islam": "toegenomen"}) == {
         "islam": "toegenomen"
     }
     _shot(page, "real-section-1280")
