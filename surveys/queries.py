@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
 from django.db.models import Prefetch, QuerySet
 
@@ -13,37 +16,81 @@ from surveys.models import Instrument, MatrixRow, Option, Question, Section
 # a replaced instrument gets a new hash and therefore a fresh entry. created_at joins
 # the key because SQLite reuses primary keys after a rolled-back test transaction.
 # Rows not loaded from a file (no hash) are never cached: they may still change.
-_SPEC_CACHE: dict[tuple[object, ...], InstrumentSpec] = {}
+# `load_instrument` is the only writer (the admin is read-only), and every request
+# reads the instrument row afresh with its invitation, so a reload reaches every
+# process at its next request without any signal between them.
+_CACHE: dict[tuple[object, ...], tuple[InstrumentSpec, InstrumentTexts]] = {}
 _SPEC_LOCK = threading.Lock()
 _SPEC_CACHE_MAX = 32
 
 
+@dataclass(frozen=True)
+class InstrumentTexts:
+    """What the respondent pages show besides the spec: titles, intros, help texts."""
+
+    titles: Mapping[str, str]  # section code -> title
+    intros: Mapping[str, str]  # section code -> intro
+    help_texts: Mapping[str, str]  # question code -> help text
+
+
+def version_key(instrument: Instrument) -> tuple[object, ...] | None:
+    """What identifies one version of an instrument's content (None: uncacheable).
+
+    Other per-version caches (the respondent's compiled question markup) use it too.
+    """
+    if not instrument.source_sha256:
+        return None
+    return (instrument.pk, instrument.source_sha256, instrument.created_at)
+
+
 def instrument_spec(instrument: Instrument) -> InstrumentSpec:
     """The pure branching spec of an instrument (one query per table, cached)."""
-    if not instrument.source_sha256:
-        return build_spec(instrument)
-    key = (instrument.pk, instrument.source_sha256, instrument.created_at)
+    return _compiled(instrument)[0]
+
+
+def instrument_texts(instrument: Instrument) -> InstrumentTexts:
+    """Section titles and intros and question help texts (cached with the spec)."""
+    if version_key(instrument) is None:
+        return _texts(
+            Section.objects.filter(instrument=instrument).values_list(
+                "code", "title", "intro"
+            ),
+            Question.objects.filter(instrument=instrument).values_list(
+                "code", "help_text"
+            ),
+        )
+    return _compiled(instrument)[1]
+
+
+def _compiled(instrument: Instrument) -> tuple[InstrumentSpec, InstrumentTexts]:
+    key = version_key(instrument)
+    if key is None:
+        return _build(instrument)
     with _SPEC_LOCK:
-        cached = _SPEC_CACHE.get(key)
+        cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    spec = build_spec(instrument)
+    built = _build(instrument)
     with _SPEC_LOCK:
-        if len(_SPEC_CACHE) >= _SPEC_CACHE_MAX:
-            _SPEC_CACHE.clear()
-        _SPEC_CACHE[key] = spec
-    return spec
+        if len(_CACHE) >= _SPEC_CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[key] = built
+    return built
 
 
 def clear_spec_cache() -> None:
     with _SPEC_LOCK:
-        _SPEC_CACHE.clear()
+        _CACHE.clear()
 
 
 def build_spec(instrument: Instrument) -> InstrumentSpec:
     """Build the spec from ORM rows without the cache (4 queries)."""
+    return _build(instrument)[0]
+
+
+def _build(instrument: Instrument) -> tuple[InstrumentSpec, InstrumentTexts]:
     sections = list(Section.objects.filter(instrument=instrument).order_by("order"))
-    questions = (
+    questions = list(
         Question.objects.filter(instrument=instrument)
         .select_related("section")
         .order_by("order")
@@ -52,9 +99,25 @@ def build_spec(instrument: Instrument) -> InstrumentSpec:
             Prefetch("rows", queryset=MatrixRow.objects.order_by("order")),
         )
     )
-    return InstrumentSpec(
+    spec = InstrumentSpec(
         sections=tuple(s.code for s in sections),
         questions=tuple(_question_spec(q) for q in questions),
+    )
+    texts = _texts(
+        ((s.code, s.title, s.intro) for s in sections),
+        ((q.code, q.help_text) for q in questions),
+    )
+    return spec, texts
+
+
+def _texts(
+    sections: Iterable[tuple[str, str, str]], questions: Iterable[tuple[str, str]]
+) -> InstrumentTexts:
+    sections = list(sections)
+    return InstrumentTexts(
+        titles=MappingProxyType({code: title for code, title, _ in sections}),
+        intros=MappingProxyType({code: intro for code, _, intro in sections}),
+        help_texts=MappingProxyType(dict(questions)),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from surveys.definition import spec_from_yaml
-from surveys.queries import clear_spec_cache, instrument_spec
+from surveys.queries import clear_spec_cache, instrument_spec, instrument_texts
 from tests.factories import instrument_path, make_real_instrument
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +62,28 @@ def test_instrument_spec_without_source_hash_is_not_cached(django_assert_num_que
     instrument_spec(instrument)
     with django_assert_num_queries(4):
         instrument_spec(instrument)
+
+
+def test_instrument_texts_come_with_the_cached_spec(django_assert_num_queries):
+    instrument = make_real_instrument(2024)
+    instrument_spec(instrument)
+
+    with django_assert_num_queries(0):
+        texts = instrument_texts(instrument)
+
+    assert texts.titles["profiel"] == instrument.sections.get(code="profiel").title
+    assert texts.help_texts == dict(
+        instrument.questions.values_list("code", "help_text")
+    )
+
+
+def test_instrument_texts_without_source_hash_are_read_each_time(
+    django_assert_num_queries,
+):
+    instrument = make_real_instrument(2024)
+    instrument.source_sha256 = ""
+
+    with django_assert_num_queries(2):  # sections, questions
+        texts = instrument_texts(instrument)
+
+    assert set(texts.intros) == set(instrument.sections.values_list("code", flat=True))
