@@ -303,6 +303,9 @@ def _conflict(code: str, row: Answer, value, other_text) -> Conflict:
 
 
 def remember_section(*, response: Response, section: str) -> None:
+    """Where the respondent resumes; no write when it is already there."""
+    if response.current_section == section:
+        return
     Response.objects.filter(pk=response.pk).update(current_section=section)
     response.current_section = section
 

@@ -126,6 +126,27 @@ def field_name(code: str, part: str = "") -> str:
     return f"q-{code}-{part}" if part else f"q-{code}"
 
 
+def initial_values(
+    questions: tuple[QuestionSpec, ...],
+    *,
+    values: dict[str, Any] | None,
+    others: dict[str, str] | None,
+    revisions: dict[str, int] | None,
+) -> dict[str, Any]:
+    """Field name -> stored value: what an unbound section form shows."""
+    values, others, revisions = values or {}, others or {}, revisions or {}
+    initial: dict[str, Any] = {}
+    for question in questions:
+        code = question.code
+        by_suffix = kind(question).initial(question, values.get(code))
+        if others.get(code) and any(o.is_other for o in question.options):
+            by_suffix["other"] = others[code]
+        for suffix, value in by_suffix.items():
+            initial[field_name(code, suffix)] = value
+        initial[field_name(code, "rev")] = revisions.get(code, 0)
+    return initial
+
+
 class SectionForm(forms.Form):
     """The questions of one section (or one question, for an autosave).
 
@@ -148,7 +169,6 @@ class SectionForm(forms.Form):
         self.questions = questions
         self.known_codes = known_codes or frozenset(q.code for q in questions)
         self.question_errors: dict[str, list[str]] = {}
-        values, others, revisions = values or {}, others or {}, revisions or {}
         for question in questions:
             fields = kind(question).form_fields(question, choices=municipality_choices)
             for suffix, field in fields.items():
@@ -156,15 +176,9 @@ class SectionForm(forms.Form):
             self.fields[field_name(question.code, "rev")] = forms.IntegerField(
                 required=False, min_value=0, widget=forms.HiddenInput
             )
-            initial = kind(question).initial(question, values.get(question.code))
-            other = others.get(question.code, "")
-            if other and "other" in fields:
-                initial["other"] = other
-            for suffix, value in initial.items():
-                self.initial[field_name(question.code, suffix)] = value
-            self.initial[field_name(question.code, "rev")] = revisions.get(
-                question.code, 0
-            )
+        self.initial.update(
+            initial_values(questions, values=values, others=others, revisions=revisions)
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -18,22 +18,24 @@ from django.utils.translation import gettext as _
 
 from municipalities.queries import current_municipalities
 from responses.answering.answers import Conflict, SaveResult
-from responses.answering.forms import SectionForm, field_name
+from responses.answering.forms import SectionForm, field_name, initial_values
+from responses.answering.markup import FillData, compiled_section
 from responses.answering.queries import (
     StoredAnswers,
     display_value,
-    help_texts,
     municipality_names,
     review_sections,
-    section_intros,
-    section_titles,
     stored_answers,
 )
-from responses.answering.texts import numbered_for_display, paragraphs
+from responses.answering.texts import (
+    display_numbers,
+    numbered_for_display,
+    paragraphs,
+)
 from responses.models import Invitation
 from surveys import branching
 from surveys.branching import InstrumentSpec, QuestionSpec
-from surveys.queries import instrument_spec
+from surveys.queries import instrument_spec, instrument_texts
 from surveys.types import kind
 
 
@@ -129,53 +131,112 @@ def _conflict_fields(question: QuestionSpec, conflict: Conflict | None) -> dict:
     }
 
 
-def _blocks(state: SectionState, form: SectionForm, conflicts, errors) -> list[dict]:
-    evaluation = state.evaluation
-    helps = help_texts(
-        instrument=state.invitation.campaign.instrument, section=state.section
+def _field_values(state: SectionState, form: SectionForm | None) -> dict[str, Any]:
+    # What the fields show: as posted after a failed save, else as stored.
+    if form is not None and form.is_bound:
+        return {name: form[name].value() for name in form.fields}
+    stored = state.stored
+    return initial_values(
+        state.questions,
+        values=stored.values,
+        others=stored.others,
+        revisions=stored.revisions,
     )
+
+
+def _dynamic_fields(
+    state: SectionState, form: SectionForm | None, questions: list[QuestionSpec]
+) -> dict[str, dict[str, Any]]:
+    """Template data of the questions whose partial is rendered per request."""
+    if not questions:
+        return {}
+    if form is None:
+        form = state.form(questions=tuple(questions))
     values = state.stored.values
     names = municipality_names(
-        {c for q in state.questions for c in kind(q).references(values.get(q.code))}
+        {c for q in questions for c in kind(q).references(values.get(q.code))}
     )
-    blocks = []
-    # Gapless numbers for the questions that apply ("3 → 7" reads as an error).
-    numbered = numbered_for_display(state.spec, evaluation.visible)
-    for question in numbered.in_section(state.section):
+    fields = {}
+    for question in questions:
         code = question.code
-        rows = evaluation.visible_rows(code)
 
         def bound(suffix: str, code: str = code) -> Any:
             name = field_name(code, suffix)
             return form[name] if name in form.fields else None
 
-        block = {
-            "q": question,
-            "kind": kind(question),
-            "hidden": code not in evaluation.visible,
-            "rows": rows,
-            "required": question.required,
-            "errors": (form.errors_for(question) if form.is_bound else [])
-            + errors.get(code, []),
-            "revision": state.stored.revisions.get(code, 0),
-            "help_text": helps.get(code, ""),
+        fields[code] = {
             "stored_lines": display_value(
                 question,
                 values.get(code),
                 state.stored.others.get(code, ""),
                 names=names,
             ),
-            **kind(question).widgets(question, bound, rows),
+            **kind(question).widgets(
+                question, bound, state.evaluation.visible_rows(code)
+            ),
         }
+    return fields
+
+
+def _blocks(
+    state: SectionState,
+    form: SectionForm | None,
+    conflicts: Mapping[str, Conflict],
+    errors: Mapping[str, list[str]],
+    *,
+    editable: bool,
+) -> list[dict]:
+    evaluation = state.evaluation
+    instrument = state.invitation.campaign.instrument
+    texts = instrument_texts(instrument)
+    compiled = compiled_section(
+        instrument=instrument, spec=state.spec, texts=texts, section=state.section
+    )
+    values = _field_values(state, form)
+    # Gapless numbers for the questions that apply ("3 → 7" reads as an error).
+    numbers = display_numbers(state.spec, evaluation.visible)
+    dynamic = _dynamic_fields(
+        state, form, [q for q in state.questions if q.code not in compiled]
+    )
+    blocks = []
+    for question in state.questions:
+        code = question.code
+        rows = evaluation.visible_rows(code)
+        block_errors = (
+            form.errors_for(question) if form is not None and form.is_bound else []
+        ) + errors.get(code, [])
+        block = {
+            "q": question,
+            "number": numbers[code],
+            "kind": kind(question),
+            "hidden": code not in evaluation.visible,
+            "rows": rows,
+            "required": question.required,
+            "errors": block_errors,
+            "revision": state.stored.revisions.get(code, 0),
+            "help_text": texts.help_texts.get(code, ""),
+        }
+        if code in compiled:
+            block["markup"] = compiled[code].fill(
+                FillData(
+                    number=numbers[code],
+                    invalid=bool(block_errors),
+                    editable=editable,
+                    values=values,
+                    visible_rows=rows,
+                )
+            )
+        else:
+            block |= dynamic[code]
         block |= _conflict_fields(question, conflicts.get(code))
         blocks.append(block)
     return blocks
 
 
-def _error_summary(blocks: list[dict], form: SectionForm) -> list[dict]:
+def _error_summary(blocks: list[dict], form: SectionForm | None) -> list[dict]:
     summary = []
     for b in blocks:
-        label = f"{b['q'].number}. {b['q'].text}"
+        label = f"{b['number']}. {b['q'].text}"
         summary += [
             {"anchor": f"q-{b['q'].code}", "label": label, "message": m}
             for m in b["errors"]
@@ -185,12 +246,12 @@ def _error_summary(blocks: list[dict], form: SectionForm) -> list[dict]:
             summary.append(
                 {
                     "anchor": f"q-{b['q'].code}",
-                    "label": f"{b['q'].number}. {b['q'].text}",
+                    "label": f"{b['number']}. {b['q'].text}",
                     "message": _("Deze vraag werd intussen gewijzigd door %s.")
                     % b["conflict"].by_name,
                 }
             )
-    if form.is_bound and form.non_field_errors():
+    if form is not None and form.is_bound and form.non_field_errors():
         summary += [
             {"anchor": "main", "label": "", "message": m}
             for m in form.non_field_errors()
@@ -201,24 +262,27 @@ def _error_summary(blocks: list[dict], form: SectionForm) -> list[dict]:
 def section_page(
     *,
     state: SectionState,
-    form: SectionForm,
+    form: SectionForm | None,
+    editable: bool,
     conflicts: Mapping[str, Conflict] | None = None,
     errors: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """The section template's data: blocks, error summary, steps, progress, nav."""
-    instrument = state.invitation.campaign.instrument
+    """The section template's data: blocks, error summary, steps, progress, nav.
+
+    `form` is the bound form after a failed save; a plain view passes None and the
+    fields show the stored answers.
+    """
     evaluation = state.evaluation
-    titles = section_titles(instrument=instrument)
-    blocks = _blocks(state, form, conflicts or {}, errors or {})
+    texts = instrument_texts(state.invitation.campaign.instrument)
+    titles = texts.titles
+    blocks = _blocks(state, form, conflicts or {}, errors or {}, editable=editable)
     shown = list(evaluation.shown_sections)
     section = state.section
     return {
         "spec": state.spec,
         "section": section,
         "section_title": titles.get(section, section),
-        "section_intro": paragraphs(
-            section_intros(instrument=instrument).get(section, "")
-        ),
+        "section_intro": paragraphs(texts.intros.get(section, "")),
         "blocks": blocks,
         "form": form,
         "steps": [
@@ -240,7 +304,7 @@ def page_check(*, state: SectionState, blocks: list[dict]) -> list[dict]:
     return [
         {
             "anchor": f"q-{b['q'].code}",
-            "label": f"{b['q'].number}. {b['q'].text}",
+            "label": f"{b['number']}. {b['q'].text}",
             "message": missing[b["q"].code][0],
         }
         for b in blocks
@@ -302,7 +366,7 @@ def review_page(*, invitation: Invitation, token: str) -> dict[str, Any]:
     missing = evaluation.validate(stored.others)
     sections = review_sections(
         spec=numbered_for_display(spec, evaluation.visible),
-        titles=section_titles(instrument=instrument),
+        titles=instrument_texts(instrument).titles,
         visible=evaluation.visible_answers,
         others=stored.others,
         visible_codes=evaluation.visible,

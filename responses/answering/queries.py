@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,7 +124,7 @@ class ReviewSection:
 def review_sections(
     *,
     spec,
-    titles: dict[str, str],
+    titles: Mapping[str, str],
     visible: dict[str, Any],
     others: dict[str, str],
     visible_codes,

@@ -14,6 +14,8 @@ from enum import StrEnum
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -118,12 +120,30 @@ def _count_failure(key: str) -> None:
         logger.warning("rate-limit cache unavailable; failed lookup not counted")
 
 
+# Page views closer together than this are one visit: record_open writes once per
+# visit, not on every page (docs/respondent.md, "Opened").
+VISIT_GAP = timedelta(minutes=30)
+
+
 def record_open(*, invitation: Invitation, now: datetime | None = None) -> None:
+    """Note that the link was opened: first_opened_at once, last_opened_at per visit.
+
+    last_opened_at is the start of the respondent's latest visit, to within
+    VISIT_GAP: a page view within VISIT_GAP of the recorded open writes nothing.
+    The check runs on the row the link lookup already read, so most page views cost
+    no query; the UPDATE repeats the check, so two concurrent page views write once.
+    """
     now = now or timezone.now()
-    Invitation.objects.filter(pk=invitation.pk, first_opened_at__isnull=True).update(
-        first_opened_at=now
+    last = invitation.last_opened_at
+    if last is not None and last > now - VISIT_GAP:
+        return
+    Invitation.objects.filter(
+        Q(last_opened_at__isnull=True) | Q(last_opened_at__lte=now - VISIT_GAP),
+        pk=invitation.pk,
+    ).update(
+        first_opened_at=Coalesce(F("first_opened_at"), Value(now)),
+        last_opened_at=now,
     )
-    Invitation.objects.filter(pk=invitation.pk).update(last_opened_at=now)
     invitation.first_opened_at = invitation.first_opened_at or now
     invitation.last_opened_at = now
 

@@ -39,22 +39,33 @@ def campaign_paragraphs(text: str, *, campaign: Campaign) -> list[str]:
     return paragraphs(fill_placeholders(text, campaign=campaign))
 
 
-def numbered_for_display(
+def display_numbers(
     spec: branching.InstrumentSpec, visible: frozenset[str] | set[str]
-) -> branching.InstrumentSpec:
-    """The spec with the visible questions numbered 1, 2, 3… without gaps.
+) -> dict[str, int]:
+    """Question code -> the number the respondent sees: 1, 2, 3… without gaps.
 
     The instrument's own numbers stay stable across waves for the codebook; the
     mayor sees only the questions that apply, so skipped follow-ups would read as
     "3 → 7". A hidden question takes the number after the visible one before it,
     which is what it will read when the page reveals it.
     """
-    numbered = []
+    numbers = {}
     count = 0
     for question in spec.questions:
         if question.code in visible:
             count += 1
-            numbered.append(replace(question, number=count))
+            numbers[question.code] = count
         else:
-            numbered.append(replace(question, number=count + 1))
-    return branching.InstrumentSpec(sections=spec.sections, questions=tuple(numbered))
+            numbers[question.code] = count + 1
+    return numbers
+
+
+def numbered_for_display(
+    spec: branching.InstrumentSpec, visible: frozenset[str] | set[str]
+) -> branching.InstrumentSpec:
+    """The spec with each question's number as shown (display_numbers)."""
+    numbers = display_numbers(spec, visible)
+    return branching.InstrumentSpec(
+        sections=spec.sections,
+        questions=tuple(replace(q, number=numbers[q.code]) for q in spec.questions),
+    )

@@ -186,6 +186,9 @@ class QuestionType:
     mirrors_besturen: ClassVar[bool] = False
     results: ClassVar[str] = ""
     template: ClassVar[str] = ""  # the answer partial inside the question card
+    # The partial depends only on the question and the per-request slots, so it is
+    # rendered once per instrument version (responses/answering/markup.py).
+    static_markup: ClassVar[bool] = True
 
     @property
     def results_template(self) -> str:

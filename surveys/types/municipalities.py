@@ -31,6 +31,7 @@ class Municipalities(QuestionType):
     condition_operators = frozenset({"answered", "in"})
     template = "responses/questions/municipalities.html"
     mirrors_besturen = True
+    static_markup = False  # lists the stored besturen and links with the token
 
     def validate(
         self,

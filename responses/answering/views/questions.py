@@ -37,9 +37,10 @@ def _state_or_404(invitation, section):
 
 
 def _render_section(request, invitation, token, state, form, check=False, **extra):
+    base = base_context(invitation, token)
     context = (
-        base_context(invitation, token)
-        | section_page(state=state, form=form, **extra)
+        base
+        | section_page(state=state, form=form, editable=base["editable"], **extra)
         | {"section_url": url_for("answer-section", token, section=state.section)}
     )
     if check:
@@ -67,12 +68,10 @@ def answer_section(request, invitation, token, section):
             messages.error(
                 request, _("De termijn om deze vragenlijst te wijzigen is verstreken.")
             )
-        if editable and response.current_section != section:
+        if editable:
             remember_section(response=response, section=section)
         check = editable and request.GET.get("controle") == "1"
-        return _render_section(
-            request, invitation, token, state, state.form(), check=check
-        )
+        return _render_section(request, invitation, token, state, None, check=check)
 
     form = state.form(request.POST)
     form.is_valid()
