@@ -41,7 +41,11 @@ def _render_section(request, invitation, token, state, form, check=False, **extr
     context = (
         base
         | section_page(state=state, form=form, editable=base["editable"], **extra)
-        | {"section_url": url_for("answer-section", token, section=state.section)}
+        | {
+            "section_url": url_for("answer-section", token, section=state.section),
+            # Once per page, not once per question card.
+            "autosave_url": url_for("autosave-answer", token, section=state.section),
+        }
     )
     if check:
         context["page_check"] = page_check(state=state, blocks=context["blocks"])
