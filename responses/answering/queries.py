@@ -171,15 +171,3 @@ def review_sections(
 
 def section_titles(*, instrument) -> dict[str, str]:
     return dict(instrument.sections.values_list("code", "title"))
-
-
-def section_intros(*, instrument) -> dict[str, str]:
-    return dict(instrument.sections.values_list("code", "intro"))
-
-
-def help_texts(*, instrument, section: str) -> dict[str, str]:
-    return dict(
-        instrument.questions.filter(section__code=section).values_list(
-            "code", "help_text"
-        )
-    )

@@ -77,6 +77,8 @@ class Invitation(models.Model):
     first_opened_at = models.DateTimeField(
         null=True, blank=True, verbose_name="eerst geopend op"
     )
+    # The start of the latest visit, not the latest page view: record_open writes
+    # at most once per VISIT_GAP (docs/respondent.md, "Opened").
     last_opened_at = models.DateTimeField(
         null=True, blank=True, verbose_name="laatst geopend op"
     )
