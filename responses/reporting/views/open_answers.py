@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from responses.models import Campaign
 from responses.reporting.open_answers import (
     add_code,
+    answers_by_question,
     code_list,
     is_open_question,
     load,
@@ -47,11 +48,9 @@ def _back(campaign, code):
 def open_questions(request, slug):
     campaign = _campaign(slug)
     wave = load(campaign)
-    questions = [
-        (q, len(open_answers(campaign, q, wave=wave)))
-        for q in wave.spec.questions
-        if is_open_question(q)
-    ]
+    open_questions = [q for q in wave.spec.questions if is_open_question(q)]
+    found = answers_by_question(campaign, open_questions, wave=wave)
+    questions = [(q, len(found[q.code])) for q in open_questions]
     return render(
         request,
         "responses/mirror/open_questions.html",
