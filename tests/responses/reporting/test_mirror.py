@@ -161,6 +161,8 @@ def test_mirror_shows_own_answer_groups_and_previous_wave(world, client):
     # Other economic municipalities: Lommel, Maasmechelen = 2 < 5: hidden.
     assert "Andere gemeenten met economische aantrekking: niet getoond" in html
     assert "style=" not in html and "<script>" not in html.split("</main>")[0]
+    # A long page: the themes are listed on top, each a link to its block.
+    assert '<a href="#theme-radicalisering">Gewelddadige radicalisering</a>' in html
 
 
 def test_previous_wave_through_the_merger_crosswalk(world, client):
