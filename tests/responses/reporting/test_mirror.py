@@ -87,6 +87,25 @@ def test_participating_besturen_follow_the_respondent_rule(world):
     assert {"Mortsel", "Edegem", "Boechout", "Tongeren"} <= names
 
 
+def test_an_answer_the_branching_hides_is_no_participation(world, client):
+    # zicht is asked only after a "ja" on signalen: Zoersel's answer is hidden.
+    add_response(
+        world.current,
+        "R12",
+        world,
+        ["Zoersel"],
+        ResponseStatus.PARTIAL,
+        {"zicht": ["livc"]},
+    )
+    _published(world)
+    zoersel = invite(world, "Zoersel")
+
+    html = client.get(mirror_url(zoersel)).content.decode()
+
+    assert world.m["Zoersel"].pk not in participating_ids(world.current)
+    assert "nam niet deel aan deze bevraging" in html
+
+
 def test_results_mail_left_after_withdrawal_is_skipped(world, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     invite(world, "Hasselt")
