@@ -4,9 +4,10 @@ Built by the one results entry point (build_report), so the member page and its
 XLSX show the numbers of the staff report, minus what could point at a bestuur:
 
 * open answers and "other, specify" texts are left out (they may name people or
-  places); with `with_open` the page gets, per open question, the counts of the
-  codes staff assigned and the answers staff marked quotable without personal
-  data (responses.reporting.open_answers), never with the bestuur's name;
+  places); the page and its workbook get, per open question, the counts of the
+  codes staff assigned (a count below k shown as "<k") and the answers staff
+  marked quotable without personal data (responses.reporting.open_answers),
+  never with the bestuur's name;
 * cross-tabs only by cluster type, with cells below k always suppressed (the
   province table has groups small enough to single besturen out); a cluster
   type with fewer than k answering besturen is left out, and when the left-out
@@ -22,28 +23,32 @@ from dataclasses import replace
 
 from responses.models import Campaign
 
-from .open_answers import is_open_question, load, member_open
+from .open_answers import answers_by_question, counts_of, is_open_question
 from .results import tables
 from .results.report import Options, Report, build_report
 from .results.units import UNIT_BESTUUR
 
 
-def member_report(campaign: Campaign, *, k: int, with_open: bool = False) -> Report:
+def member_report(campaign: Campaign, *, k: int) -> Report:
     report = build_report(
         campaign, options=Options(unit=UNIT_BESTUUR, k=k, show_small=False)
     )
-    wave = load(campaign) if with_open else None
+    found = answers_by_question(
+        campaign,
+        [r.question for r in report.questions if is_open_question(r.question)],
+        wave=report.wave,
+    )
     for section in report.sections:
         kept = []
         for result in section.questions:
-            # The reviewed codes and quotes only (attribute read by the template).
-            result.open = None
-            if wave is not None and is_open_question(result.question):
-                result.open = member_open(campaign, result.question, wave=wave)
+            if result.question.code in found:
+                answers = found[result.question.code]
+                result.codes = counts_of(answers, k=k, show_small=False)
+                result.quotes = tuple(a.text for a in answers if a.quotable)
+                if not result.codes.rows:
+                    result.codes = None
             if isinstance(result.table, tables.TextAnswers):
-                if result.open is not None and (
-                    result.open.codes or result.open.quotes
-                ):
+                if result.codes is not None or result.quotes:
                     result.table = result.chart = None
                     kept.append(result)
                 continue

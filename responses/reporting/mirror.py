@@ -252,22 +252,6 @@ def mirror_question(
     )
 
 
-def row_question(question, row):
-    """One matrix row as a single choice over the matrix's scale.
-
-    The mirror compares a matrix row by row: the besturen that answered a row
-    differ per row, so each row gets its own groups and small-cell protection.
-    """
-    return replace(
-        question,
-        code=f"{question.code}-{row.code}",
-        type="single",
-        text=f"{question.text} — {row.label}",
-        rows=(),
-        settings={},
-    )
-
-
 def row_units(
     units: Sequence[tables.Unit], question, row, code: str
 ) -> list[tables.Unit]:
@@ -324,15 +308,17 @@ def build_mirror(campaign: Campaign, *, municipality_id: int | None, k: int) -> 
                     old_matrix = None
                 if old_matrix is not None and old_matrix.kind is not question.kind:
                     old_matrix = None
+            # Row by row: the besturen that answered differ per row, so each row
+            # gets its own groups and small-cell protection.
             for row in question.rows:
-                sub = row_question(question, row)
+                sub = kind(question).row_question(question, row)
                 old_sub = old_row = None
                 if old_matrix is not None:
                     old_row = next(
                         (r for r in old_matrix.rows if r.code == row.code), None
                     )
                     if old_row is not None:
-                        old_sub = row_question(old_matrix, old_row)
+                        old_sub = kind(old_matrix).row_question(old_matrix, old_row)
                 theme.questions.append(
                     mirror_question(
                         sub,

@@ -9,7 +9,6 @@ quotable, carry no personal data, and are still the text that was reviewed.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,8 +19,9 @@ from municipalities.models import ClusterType
 from responses.models import Answer, AnswerCode, Campaign, OpenAnswerReview
 from surveys.types import kind
 
+from .results.codes import CodeCounts, CodedAnswer, count_codes
 from .results.data import load_directory
-from .results.report import Options, Wave, load_wave
+from .results.report import Options, Report, Wave, load_wave
 from .results.units import UNIT_RESPONDENT, primary_bestuur
 
 FAMILY_LABELS = dict(ClusterType.choices)
@@ -58,6 +58,27 @@ class OpenAnswer:
             return set()
         return {code.pk for code in self.review.codes.all()}
 
+    @property
+    def code_labels(self) -> list[str]:
+        if self.review is None or not self.current:
+            return []
+        return [code.label for code in self.review.codes.all()]
+
+    @property
+    def to_code(self) -> bool:
+        """Still to code: never (or no longer) reviewed, or marked so."""
+        return self.review is None or not self.current or self.review.to_code
+
+    @property
+    def quotable(self) -> bool:
+        review = self.review
+        return (
+            review is not None
+            and self.current
+            and review.quotable
+            and not review.personal_data
+        )
+
 
 def load(campaign: Campaign) -> Wave:
     return load_wave(
@@ -69,35 +90,96 @@ def load(campaign: Campaign) -> Wave:
 
 def open_answers(campaign: Campaign, question, *, wave: Wave | None = None) -> list:
     """Every visible open text of `question`, one per response."""
+    return answers_by_question(campaign, [question], wave=wave)[question.code]
+
+
+def answers_by_question(
+    campaign: Campaign, questions, *, wave: Wave | None = None
+) -> dict[str, list[OpenAnswer]]:
+    """The open answers of several questions in three queries (with `wave`)."""
     wave = wave or load(campaign)
-    texts = {}
+    texts: dict[str, dict[int, str]] = {q.code: {} for q in questions}
     families = {}
     for record in wave.records:
-        text = _text(question, record)
-        if text:
-            texts[record.response_id] = text
-            main = primary_bestuur(record)
-            families[record.response_id] = FAMILY_LABELS.get(
-                main.family if main else "", "Onbekend type"
-            )
-    ids = dict(
-        Answer.objects.filter(
-            response_id__in=texts,
+        for question in questions:
+            text = _text(question, record)
+            if text:
+                texts[question.code][record.response_id] = text
+                families[record.response_id] = _family(record)
+    ids: dict[tuple[str, int], int] = {}
+    responses = {rid for by_response in texts.values() for rid in by_response}
+    if responses:
+        for code, rid, pk in Answer.objects.filter(
+            response_id__in=responses,
             question__instrument_id=campaign.instrument_id,
-            question__code=question.code,
-        ).values_list("response_id", "pk")
+            question__code__in=list(texts),
+        ).values_list("question__code", "response_id", "pk"):
+            if rid in texts.get(code, ()):
+                ids[code, rid] = pk
+    reviews = (
+        {
+            r.answer_id: r
+            for r in OpenAnswerReview.objects.filter(answer_id__in=ids.values())
+            .select_related("reviewed_by")
+            .prefetch_related("codes")
+        }
+        if ids
+        else {}
     )
-    reviews = {
-        r.answer_id: r
-        for r in OpenAnswerReview.objects.filter(answer_id__in=ids.values())
-        .select_related("reviewed_by")
-        .prefetch_related("codes")
+    return {
+        code: [
+            OpenAnswer(
+                ids[code, rid], found[rid], families[rid], reviews.get(ids[code, rid])
+            )
+            for rid in sorted(found, key=lambda rid: (families[rid], rid))
+            if (code, rid) in ids
+        ]
+        for code, found in texts.items()
     }
-    return [
-        OpenAnswer(ids[rid], texts[rid], families[rid], reviews.get(ids[rid]))
-        for rid in sorted(texts, key=lambda rid: (families[rid], rid))
-        if rid in ids
-    ]
+
+
+def _family(record) -> str:
+    main = primary_bestuur(record)
+    return FAMILY_LABELS.get(main.family if main else "", "Onbekend type")
+
+
+def code_counts(
+    campaign: Campaign, questions, *, k: int, show_small: bool, wave: Wave | None = None
+) -> dict[str, CodeCounts]:
+    """The coded answers of each open question among `questions` as counts."""
+    found = answers_by_question(
+        campaign, [q for q in questions if is_open_question(q)], wave=wave
+    )
+    return {
+        code: counts_of(answers, k=k, show_small=show_small)
+        for code, answers in found.items()
+    }
+
+
+def add_code_counts(report: Report) -> None:
+    """Staff pages and workbook: every count, those below k flagged, not hidden.
+
+    Counted over the report's answer set (`?status=`), one answer per response.
+    """
+    counts = code_counts(
+        report.campaign,
+        [result.question for result in report.questions],
+        k=report.options.k,
+        show_small=True,
+        wave=report.wave,
+    )
+    for result in report.questions:
+        result.codes = counts.get(result.question.code)
+
+
+def counts_of(answers: list[OpenAnswer], *, k: int, show_small: bool) -> CodeCounts:
+    """The one home of the code counts the staff pages, the member page and
+    both workbooks show."""
+    return count_codes(
+        (CodedAnswer(codes=a.code_labels, to_code=a.to_code) for a in answers),
+        k=k,
+        show_small=show_small,
+    )
 
 
 def code_list(campaign: Campaign, question_code: str):
@@ -147,24 +229,3 @@ def review_answer(
     )
     review.codes.set(code_list(campaign, question.code).filter(pk__in=code_ids))
     return review
-
-
-@dataclass(frozen=True)
-class MemberOpen:
-    n: int  # open answers given
-    codes: tuple[tuple[str, int], ...]  # (code, answers with it), most first
-    quotes: tuple[str, ...]
-
-
-def member_open(campaign: Campaign, question, *, wave: Wave) -> MemberOpen:
-    answers = open_answers(campaign, question, wave=wave)
-    counts: Counter[str] = Counter()
-    quotes = []
-    for answer in answers:
-        if not answer.current:
-            continue
-        counts.update(code.label for code in answer.review.codes.all())
-        if answer.review.quotable and not answer.review.personal_data:
-            quotes.append(answer.text)
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return MemberOpen(len(answers), tuple(ordered), tuple(quotes))

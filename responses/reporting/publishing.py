@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from responses.mailing.outbox import queue_mail
@@ -23,10 +22,10 @@ from responses.models import (
     DeliveryKind,
     Invitation,
     InvitationKind,
-    ResponseMunicipality,
-    ResponseStatus,
     ResultsPublication,
 )
+
+from .results.data import campaign_spec, load_directory, load_records
 
 RESULTS_ROUND = 0
 
@@ -38,13 +37,14 @@ def is_published(campaign: Campaign) -> bool:
 
 
 def participating_ids(campaign: Campaign) -> set[int]:
-    """Municipalities covered by a response with at least one answer or submitted:
-    the same "respondent" rule as the results (an opened, empty response is not)."""
-    links = ResponseMunicipality.objects.filter(response__campaign=campaign).filter(
-        Q(response__status=ResponseStatus.SUBMITTED)
-        | Q(response__answers__isnull=False)
+    """Municipalities covered by a respondent: the results' own rule (a response
+    with a visible answer, or submitted), so no bestuur is mailed its results to
+    find a mirror that says it did not take part (an answer only to a question
+    the branching hides does not count)."""
+    records = load_records(
+        campaign, directory=load_directory(), spec=campaign_spec(campaign)
     )
-    return set(links.values_list("municipality_id", flat=True))
+    return {b.id for record in records if record.is_respondent for b in record.besturen}
 
 
 def _rank(invitation: Invitation) -> tuple:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from django import forms
@@ -160,6 +160,9 @@ FOLLOW_UP_TEXT: SettingRule = (
     lambda v: isinstance(v, str) and bool(v.strip()),
 )
 BINS: SettingRule = ("een oplopende lijst van getallen", _ascending)
+
+
+Q = TypeVar("Q", bound=QuestionLike)
 
 
 class QuestionType:
@@ -334,6 +337,11 @@ class QuestionType:
     def chosen(self, value: Any) -> set[str]:
         """Option codes a value selects (frequency tables and cross-tabs)."""
         return set()
+
+    def row_question(self, question: Q, row: RowLike) -> Q:
+        """One row of a `has_rows` type as a question of its own (the mirror
+        compares row by row); types without rows have none."""
+        raise NotImplementedError(f"{self.code} has no rows")
 
     # --- demo data ---
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import replace
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,14 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from surveys.types.base import (
     LIST,
     Column,
+    Q,
     QuestionLike,
     QuestionType,
+    RowLike,
     StatVariable,
     coded,
     is_answered,
     option_label,
 )
-from surveys.types.choice import CHOICE_MESSAGES, option_code
+from surveys.types.choice import CHOICE_MESSAGES, SingleChoice, option_code
 
 
 class Matrix(QuestionType):
@@ -203,6 +206,22 @@ class Matrix(QuestionType):
 
     def chosen(self, value: Any) -> set[str]:
         return {v for v in self._cells(value).values() if isinstance(v, str)}
+
+    def row_question(self, question: Q, row: RowLike) -> Q:
+        """The row as a single choice over the matrix's scale (same options),
+        counted and compared like any single-choice question."""
+        spec: Any = question  # a frozen dataclass (surveys.branching.QuestionSpec)
+        return cast(
+            Q,
+            replace(
+                spec,
+                code=f"{spec.code}-{row.code}",
+                type=SingleChoice.code,
+                text=f"{spec.text} — {row.label}",
+                rows=(),
+                settings={},
+            ),
+        )
 
     def example_value(
         self,

@@ -15,6 +15,7 @@ from responses.models import Campaign
 from surveys.models import Section
 
 from . import breakdowns, charts, representativeness, tables, trends
+from .codes import CodeCounts
 from .data import Directory, campaign_day, campaign_spec, load_directory, load_records
 from .units import (
     UNIT_BESTUUR,
@@ -111,9 +112,12 @@ class QuestionResult:
     by_size: tables.CrossTab | None = None
     by_question: tables.CrossTab | None = None
     trend: trends.TrendTable | None = None
-    # Member-facing page only (reporting/member_results.py): reviewed codes and
-    # quotes of an open question, and whether the table is a number summary.
-    open: Any = None
+    # Coded open answers (reporting/open_answers.py fills it for the pages and
+    # workbooks; this module cannot load reviews without an import circle).
+    codes: CodeCounts | None = None
+    # Member-facing page only (reporting/member_results.py): quotes of an open
+    # question, and whether the table is a number summary.
+    quotes: tuple[str, ...] = ()
     is_number: bool = False
     # All waves of the chain (campaign.previous, its previous, ...), oldest first.
     series: trends.WaveSeries | None = None
@@ -141,6 +145,8 @@ class Report:
     drop_off: tuple[breakdowns.SectionDropOff, ...] = ()
     by_question: Any = None  # the question of ?by=, when valid
     by_choices: tuple[tuple[str, str], ...] = ()  # questions ?by= accepts
+    # The loaded answers, so open answers and their codes need no second load.
+    wave: Wave | None = None
 
     @property
     def questions(self) -> list[QuestionResult]:
@@ -345,6 +351,7 @@ def build_report(
             for q in wave.spec.questions
             if breakdowns.can_group_by(q)
         ),
+        wave=wave,
     )
 
 

@@ -3,7 +3,8 @@
 Sheets: "Index" (question list with links), "Respons" (completeness, sample
 size, Bijlage 1 and 2), then one sheet per question named by its code: its
 table, the cross-tabs the question page shows (cluster type, province, police
-zone, size class, ?by= question) and its series over all waves. Every
+zone, size class, ?by= question), the counts of its coded open answers and
+its series over all waves. Every
 string is a typed string cell (vvsg_survey.sanitise.put_text), so text
 from respondents is shown unchanged and never evaluated as a formula.
 """
@@ -20,6 +21,7 @@ from openpyxl.styles import Font
 from vvsg_survey.sanitise import put_text
 
 from . import tables, trends
+from .codes import CodeCounts
 from .report import Report
 
 BOLD = Font(bold=True)
@@ -175,8 +177,32 @@ def _question_sheet(sheet: _Sheet, result, unit_label: str, by=None) -> None:
         sheet.line("N", table.n, bold=True)
         for text in table.answers:
             sheet.line(text)
+    if result.codes:
+        _codes(sheet, result.codes)
     if result.series:
         _series(sheet, result.series)
+
+
+def _codes(sheet: _Sheet, counts: CodeCounts) -> None:
+    """The coded open answers, as the page shows them (members: "<k")."""
+    sheet.blank()
+    sheet.line("Gecodeerde open antwoorden", bold=True)
+    sheet.line("Open antwoorden", counts.n)
+    sheet.line("Gecodeerd", counts.coded)
+    sheet.line("Nog te coderen", counts.to_code)
+    sheet.line("Code", "Aantal", "% van de gecodeerde antwoorden", bold=True)
+    for row in counts.rows:
+        if row.hidden:
+            sheet.line(row.label, f"<{counts.k}")
+        else:
+            sheet.line(row.label, row.count, _pct(row.share))
+    if counts.has_small and counts.show_small:
+        sheet.line(
+            f"Aantallen onder {counts.k} zijn getoond (voor medewerkers); "
+            f"de ledenpagina toont <{counts.k}."
+        )
+    elif counts.has_small:
+        sheet.line(f"<{counts.k}: minder dan {counts.k} antwoorden, niet getoond")
 
 
 SERIES_NOTE = {

@@ -189,7 +189,7 @@ def _published_campaign(slug: str) -> Campaign:
 
 def member_page(request, slug):
     campaign = _published_campaign(slug)
-    report = member_report(campaign, k=_k(), with_open=True)
+    report = member_report(campaign, k=_k())
     return render(
         request, "responses/mirror/members.html", {"report": report, "k": _k()}
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404
@@ -12,7 +13,9 @@ from django.views.decorators.http import require_POST
 from responses.models import Campaign
 from responses.reporting.open_answers import (
     add_code,
+    code_counts,
     code_list,
+    counts_of,
     is_open_question,
     load,
     open_answers,
@@ -39,19 +42,27 @@ def _question(campaign, code):
     return question
 
 
-def _back(campaign, code):
-    return redirect(reverse("responses:open-answers", args=[campaign.slug, code]))
+def _back(campaign, code, *, todo=False, answer_id=None):
+    url = reverse("responses:open-answers", args=[campaign.slug, code])
+    if todo:
+        # The answer just saved may have left the list: the next one is on top.
+        return redirect(f"{url}?nog=1")
+    return redirect(f"{url}#a-{answer_id}" if answer_id else url)
 
 
 @permission_required(PERMISSION, raise_exception=True)
 def open_questions(request, slug):
     campaign = _campaign(slug)
     wave = load(campaign)
-    questions = [
-        (q, len(open_answers(campaign, q, wave=wave)))
-        for q in wave.spec.questions
-        if is_open_question(q)
-    ]
+    open_questions = [q for q in wave.spec.questions if is_open_question(q)]
+    counts = code_counts(
+        campaign,
+        open_questions,
+        k=settings.RESULTS_MIN_CELL,
+        show_small=True,
+        wave=wave,
+    )
+    questions = [(q, counts[q.code]) for q in open_questions]
     return render(
         request,
         "responses/mirror/open_questions.html",
@@ -63,13 +74,17 @@ def open_questions(request, slug):
 def workbench(request, slug, code):
     campaign = _campaign(slug)
     question = _question(campaign, code)
+    answers = open_answers(campaign, question)
+    todo = request.GET.get("nog") == "1"
     return render(
         request,
         "responses/mirror/workbench.html",
         {
             "campaign": campaign,
             "question": question,
-            "answers": open_answers(campaign, question),
+            "answers": [a for a in answers if a.to_code] if todo else answers,
+            "todo": todo,
+            "counts": counts_of(answers, k=settings.RESULTS_MIN_CELL, show_small=True),
             "codes": list(code_list(campaign, code)),
         },
     )
@@ -95,7 +110,9 @@ def save_review(request, slug, code, answer_id):
         messages.error(request, "Dit antwoord bestaat niet (meer) bij deze vraag.")
     else:
         messages.success(request, "Beoordeling bewaard.")
-    return _back(campaign, code)
+    return _back(
+        campaign, code, todo=request.POST.get("nog") == "1", answer_id=answer_id
+    )
 
 
 @require_POST
@@ -109,7 +126,7 @@ def new_code(request, slug, code):
         )
     except ValueError:
         messages.error(request, "Geef de code een naam van 1 tot 120 tekens.")
-    return _back(campaign, code)
+    return _back(campaign, code, todo=request.POST.get("nog") == "1")
 
 
 urlpatterns = [

@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils.text import slugify
 
 from responses.models import Campaign
+from responses.reporting.open_answers import add_code_counts
 from responses.reporting.results.audit import log_results_download
 from responses.reporting.results.report import build_report, option_links, parse_options
 from responses.reporting.results.units import UNIT_RESPONDENT
@@ -48,6 +49,7 @@ def overview(request, slug):
     campaign = _campaign(slug)
     options = _options(request)
     report = build_report(campaign, options=options, crosstabs=False)
+    add_code_counts(report)
     return render(
         request,
         "responses/results/overview.html",
@@ -67,6 +69,7 @@ def question(request, slug, code):
     report = build_report(campaign, options=options, codes=[code])
     if not report.questions:
         raise Http404("Onbekende vraag")
+    add_code_counts(report)
     return render(
         request,
         "responses/results/question.html",
@@ -85,6 +88,7 @@ def workbook(request, slug):
     campaign = _campaign(slug)
     options = _options(request)
     report = build_report(campaign, options=options)
+    add_code_counts(report)
     content = build_workbook(report, unit_label=UNIT_LABELS[options.unit])
     log_results_download(
         user=request.user,

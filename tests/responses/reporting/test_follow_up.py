@@ -192,3 +192,16 @@ def test_the_2026_instrument_defines_the_follow_up_and_rejects_unknown_options()
     assert any(
         "instelling 'follow_up' moet een reden (tekst) zijn" in p for p in problems
     )
+
+
+def test_list_links_to_the_contacts_only_for_campaign_viewers(world, client, staff):
+    refresh_follow_up(campaign=world.current)
+    url = reverse("responses:follow-up-list", args=["lb-2026"])
+    contacts = reverse("responses:list-participants", args=["lb-2026"]) + "?q=Genk"
+
+    without = client.get(url + "?province=70000").content.decode()
+    staff.user_permissions.add(Permission.objects.get(codename="view_campaign"))
+    with_perm = client.get(url + "?province=70000").content.decode()
+
+    assert contacts not in without
+    assert f'href="{contacts}">Contactgegevens' in with_perm

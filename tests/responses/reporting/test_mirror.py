@@ -87,6 +87,25 @@ def test_participating_besturen_follow_the_respondent_rule(world):
     assert {"Mortsel", "Edegem", "Boechout", "Tongeren"} <= names
 
 
+def test_an_answer_the_branching_hides_is_no_participation(world, client):
+    # zicht is asked only after a "ja" on signalen: Zoersel's answer is hidden.
+    add_response(
+        world.current,
+        "R12",
+        world,
+        ["Zoersel"],
+        ResponseStatus.PARTIAL,
+        {"zicht": ["livc"]},
+    )
+    _published(world)
+    zoersel = invite(world, "Zoersel")
+
+    html = client.get(mirror_url(zoersel)).content.decode()
+
+    assert world.m["Zoersel"].pk not in participating_ids(world.current)
+    assert "nam niet deel aan deze bevraging" in html
+
+
 def test_results_mail_left_after_withdrawal_is_skipped(world, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     invite(world, "Hasselt")
@@ -161,6 +180,8 @@ def test_mirror_shows_own_answer_groups_and_previous_wave(world, client):
     # Other economic municipalities: Lommel, Maasmechelen = 2 < 5: hidden.
     assert "Andere gemeenten met economische aantrekking: niet getoond" in html
     assert "style=" not in html and "<script>" not in html.split("</main>")[0]
+    # A long page: the themes are listed on top, each a link to its block.
+    assert '<a href="#theme-radicalisering">Gewelddadige radicalisering</a>' in html
 
 
 def test_previous_wave_through_the_merger_crosswalk(world, client):
@@ -341,7 +362,7 @@ def test_member_page_is_public_without_names_or_open_answers(world, client, sett
     # columns reveals no single bestuur.
     assert "Woongemeenten (n=3)" in html and "Landelijke gemeenten (n=3)" in html
     assert "Grote en regionale" not in html and "Verstedelijkte" not in html
-    assert "&lt;3" in html
+    assert "&lt;3: minder dan 3 besturen, niet getoond" in html  # plain words
     assert "Minimum" not in html  # one bestuur's own figure
     for secret in ("Jansens", "Wijkagent", "hallo", "Hasselt", "Genk", "Limburg"):
         assert secret not in html

@@ -60,7 +60,8 @@ def test_workbench_shows_cluster_type_never_the_name(world, client, staff):
     assert "Wijkagent" in other and "Hasselt" not in other.split('id="open-answers"')[1]
 
 
-def test_review_codes_and_quotes_reach_the_member_page(world, client, staff):
+def test_review_codes_and_quotes_reach_the_member_page(world, client, staff, settings):
+    settings.RESULTS_MIN_CELL = 2
     q = question(world, "toelichting")
     answers = {a.text: a for a in open_answers(world.current, q)}
     code = add_code(
@@ -88,7 +89,7 @@ def test_review_codes_and_quotes_reach_the_member_page(world, client, staff):
     assert review.reviewed_by == staff
     assert "<q>Meer vorming voor onze jeugddienst</q>" in html
     assert "hallo" not in html and "Zoersel" not in html
-    assert 'Vorming</th><td class="text-end">2</td>' in html
+    assert 'Vorming</th><td class="text-end">2</td>' in html  # k=2: not small
     assert "HYPERLINK" not in html  # Antwerpen's unreviewed text
 
 
@@ -160,3 +161,32 @@ def test_workbench_needs_the_results_permission(world, client):
         client.get(reverse("responses:open-questions", args=["lb-2026"])).status_code
         == 403
     )
+
+
+def test_workbench_shows_progress_and_filters_what_is_still_to_code(
+    world, client, staff
+):
+    q = question(world, "toelichting")
+    answers = {a.text: a for a in open_answers(world.current, q)}
+    code = add_code(campaign=world.current, question_code="toelichting", label="Jeugd")
+    jeugd = answers["Meer vorming voor onze jeugddienst"].answer_id
+    url = reverse("responses:open-answers", args=["lb-2026", "toelichting"])
+    save = reverse("responses:review-answer", args=["lb-2026", "toelichting", jeugd])
+
+    # Saved from the "still to code" list: back to that list, the answer gone.
+    reply = client.post(save, {"codes": [str(code.pk)], "nog": "1"})
+    todo = client.get(url + "?nog=1").content.decode()
+    # Saved from the full list: back at the answer just saved.
+    again = client.post(save, {"codes": [str(code.pk)]})
+
+    assert reply["Location"] == url + "?nog=1"
+    assert again["Location"] == f"{url}#a-{jeugd}"
+    assert "1 van 3 antwoorden gecodeerd, 2 nog te coderen" in todo
+    listing = todo.split('id="open-answers"')[1]
+    assert "jeugddienst" not in listing and "&lt;b&gt;hallo&lt;/b&gt;" in listing
+    overview = client.get(
+        reverse("responses:open-questions", args=["lb-2026"])
+    ).content.decode()
+    row = overview.split(f'{url}"')[1].split("</tr>")[0]
+    assert '<td class="text-end">3</td><td class="text-end">1</td>' in row
+    assert f'{url}?nog=1">2</a>' in overview
