@@ -8,6 +8,9 @@
 # config there), so the checkout stays clean. Uses the environment as given: with
 # DB_ENGINE=postgresql etc. the PostgreSQL race tests take part, which is what
 # kills the claim mutants. Prints surviving mutants and the score at the end.
+# MUTATION_JOBS pytest sessions run at once; each takes its own PostgreSQL test
+# database (scripts/mutation_db_slots.py), so one child's transactional tests never
+# flush or fill the tables another child is counting.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 MODULE="$1"; shift
@@ -16,6 +19,7 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/mutation.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 rsync -a --exclude .venv --exclude mutants --exclude .git --exclude '*.sqlite3' \
     --exclude __pycache__ "$ROOT/" "$WORK/"
+cp "$ROOT/scripts/mutation_db_slots.py" "$WORK/tests/mutation_db_slots.py"
 # pyproject's [tool.mutmut] would win over setup.cfg; the copy has none.
 {
     echo "[mutmut]"
@@ -32,6 +36,8 @@ rsync -a --exclude .venv --exclude mutants --exclude .git --exclude '*.sqlite3' 
     echo "    -x"
     echo "    -q"
     echo "    --reuse-db"
+    echo "    -p"
+    echo "    tests.mutation_db_slots"
 } > "$WORK/setup.cfg"
 cd "$WORK"
 "$ROOT/.venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" || true
