@@ -3,7 +3,11 @@
 #
 #   scripts/mutation.sh MODULE TEST_PATH...
 #   scripts/mutation.sh responses/mailing/sending.py tests/responses/mailing
+#   MUTANTS='responses.reporting.imports.x__write*' scripts/mutation.sh ...
 #
+# MUTANTS (space-separated mutmut names, fnmatch patterns) restricts the run to
+# some functions, or to the survivors of an earlier run (re-checked against the
+# tests given here: a kill by any test set is a kill of the union).
 # Runs in a throwaway copy of the work tree (mutmut writes ./mutants and its own
 # config there), so the checkout stays clean. Uses the environment as given: with
 # DB_ENGINE=postgresql etc. the PostgreSQL race tests take part, which is what
@@ -40,8 +44,11 @@ cp "$ROOT/scripts/mutation_db_slots.py" "$WORK/tests/mutation_db_slots.py"
     echo "    tests.mutation_db_slots"
 } > "$WORK/setup.cfg"
 cd "$WORK"
-"$ROOT/.venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" || true
-OUT="$ROOT/var/mutation-$(basename "$MODULE" .py).txt"
+set -f  # MUTANTS holds patterns for mutmut, not for the shell
+# shellcheck disable=SC2086 # MUTANTS is a list of patterns
+"$ROOT/.venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" ${MUTANTS:-} || true
+set +f
+OUT="$ROOT/var/mutation-$(basename "$MODULE" .py)${MUTATION_TAG:+-$MUTATION_TAG}.txt"
 mkdir -p "$ROOT/var"
 "$ROOT/.venv/bin/mutmut" results --all true > "$OUT" 2>&1 || true
 # The diff of every survivor, so each can be killed by a test or explained.
@@ -49,6 +56,7 @@ for name in $(grep -E '^    [^ ]+: survived' "$OUT" | sed 's/: survived//'); do
     "$ROOT/.venv/bin/mutmut" show "$name" >> "$OUT" 2>&1 || true
 done
 killed=$(grep -cE '^    [^ ]+: (killed|timeout)' "$OUT" || true)
-total=$(grep -cE '^    [^ ]+: ' "$OUT" || true)
+# Mutants outside MUTANTS stay "not checked" and do not count.
+total=$(grep -E '^    [^ ]+: ' "$OUT" | grep -cv ': not checked' || true)
 echo "$MODULE: $killed of $total mutants killed" | tee -a "$OUT"
 grep ': survived' "$OUT" || true
