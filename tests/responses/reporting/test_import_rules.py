@@ -384,3 +384,30 @@ def test_other_texts_keep_their_spacing_and_are_stored_with_the_answer(target):
 
     answer = Answer.objects.get(question__code="q7")
     assert (answer.value, answer.other_text) == ("ander", "  twee  spaties ")
+
+
+def test_bestuur_rows_without_a_response_id_column_are_separate_responses(target):
+    rows = [["nis_code", "q1"], ["46003", "ja"], ["46013", "nee"]]
+
+    result = run(target, rows)
+
+    assert (result.ok, result.responses) == (True, 2)
+    by_nis = _by_nis(target)
+    assert by_nis["46003"] != by_nis["46013"]
+
+
+def test_coverage_errors_name_the_code_and_the_earlier_row(target):
+    other = make_export_response(campaign=target)
+    ResponseMunicipality.objects.create(
+        response=other, campaign=target, municipality=_municipality("46020")
+    )
+    rows = [["nis_codes"], ["46003"], ["12345;46020"], ["46003"]]
+
+    result = run(target, rows)
+
+    assert [str(e) for e in result.errors] == [
+        "rij 3, kolom nis_codes: onbekende NIS-code '12345'",
+        "rij 3, kolom nis_codes: NIS-code 46020 heeft al een antwoord in deze "
+        "bevraging",
+        "rij 4, kolom nis_codes: NIS-code 46003 staat ook in rij 2",
+    ]
