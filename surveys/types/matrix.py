@@ -164,11 +164,13 @@ class Matrix(QuestionType):
         *,
         names: Mapping[str, str] | None = None,
     ) -> list[str]:
-        rows = {row.code: row.label for row in question.rows}
+        # Instrument order, not the stored mapping's: PostgreSQL's jsonb returns
+        # keys sorted by length, so "stored order" differs between databases.
+        cells = self._cells(value)
         return [
-            f"{rows[row]}: {option_label(question, cell)}"
-            for row, cell in self._cells(value).items()
-            if row in rows and is_answered(cell)
+            f"{row.label}: {option_label(question, cells[row.code])}"
+            for row in question.rows
+            if row.code in cells and is_answered(cells[row.code])
         ]
 
     def export_columns(self, question: QuestionLike) -> list[Column]:

@@ -114,9 +114,10 @@ def test_display_lines_come_from_the_type():
     assert kind(single).display(single, "ander", "buurtwerk") == [
         "Ander, namelijk: buurtwerk"
     ]
+    # Rows in instrument order, whatever the stored mapping's key order (jsonb).
     assert kind(matrix).display(matrix, {"r2": "1", "r1": "2"}) == [
-        "Rij 2: Nooit",
         "Rij 1: Soms",
+        "Rij 2: Nooit",
     ]
     assert kind(Q("number")).display(Q("number"), 0) == ["0"]
     assert kind(Q("municipalities")).display(
