@@ -142,7 +142,9 @@ def synthetic_value(q, rng: random.Random, nis: list[str]):
     return rng.choice(["", "Samenwerking met de politiezone.", "Geen", "=1+1 test"])
 
 
-def seed(n: int, reseed: bool) -> None:
+def seed(n: int, reseed: bool, *, slug: str = SLUG, instrument=None) -> None:
+    """Campaign `slug` with n submitted responses of `instrument` (default: a copy
+    of the 2024 YAML), kept when it already has n responses and not `reseed`."""
     from datetime import timedelta
 
     from django.db import connection, transaction
@@ -153,7 +155,7 @@ def seed(n: int, reseed: bool) -> None:
     from surveys.models import Question
     from surveys.queries import instrument_spec
 
-    campaign = Campaign.objects.filter(slug=SLUG).first()
+    campaign = Campaign.objects.filter(slug=slug).first()
     if campaign and not reseed and campaign.responses.count() == n:
         return
     started = time.perf_counter()
@@ -167,13 +169,13 @@ def seed(n: int, reseed: bool) -> None:
         ResponseMunicipality.objects.filter(campaign=campaign).delete()
         Response.objects.filter(campaign=campaign).delete()
         campaign.delete()
-    instrument = load_instrument()
+    instrument = instrument or load_instrument()
     spec = instrument_spec(instrument)
     now = timezone.now()
     campaign = Campaign.objects.create(
         instrument=instrument,
         name="Bench",
-        slug=SLUG,
+        slug=slug,
         opens_at=now - timedelta(days=30),
         closes_at=now + timedelta(days=30),
     )
@@ -181,7 +183,9 @@ def seed(n: int, reseed: bool) -> None:
         nis_code="99999", defaults={"name": "Benchprovincie"}
     )
     taken = set(Municipality.objects.values_list("nis_code", flat=True))
+    have = Municipality.objects.filter(province=province).count()
     free = [f"{i:05d}" for i in range(100000) if f"{i:05d}" not in taken]
+    free = free[: max(n - have, 0)]  # a municipality is covered once per campaign
     Municipality.objects.bulk_create(
         (Municipality(nis_code=c, name=f"Bench {c}", province=province) for c in free),
         batch_size=5000,
@@ -238,10 +242,15 @@ def copy_sql(campaign_id: int):
     """The same answer data, long format, no branching or neutralisation: the floor."""
     from psycopg import sql
 
+    # The tables the export reads: responses, the besturen they speak for, answers
+    # and question codes.
     return sql.SQL(
-        "COPY (SELECT r.id, r.status, q.code, a.value::text, a.other_text "
-        "FROM responses_answer a JOIN responses_response r ON r.id = a.response_id "
+        "COPY (SELECT r.id, r.status, m.nis_code, q.code, a.value::text, "
+        "a.other_text FROM responses_answer a "
+        "JOIN responses_response r ON r.id = a.response_id "
         "JOIN surveys_question q ON q.id = a.question_id "
+        "LEFT JOIN responses_responsemunicipality rm ON rm.response_id = r.id "
+        "LEFT JOIN municipalities_municipality m ON m.id = rm.municipality_id "
         "WHERE r.campaign_id = {} ORDER BY r.id, q.order) TO STDOUT WITH CSV HEADER"
     ).format(sql.Literal(campaign_id))
 

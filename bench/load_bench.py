@@ -149,9 +149,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env: dict[str, str], args) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = open(LOG, "wb")  # noqa: SIM115 - closed with the process
+def start_gunicorn(
+    env: dict[str, str], args, *, port: int | None = None, log_path: Path = LOG
+) -> tuple[subprocess.Popen, str]:
+    """gunicorn on 127.0.0.1:`port` (free if None); returns (process, base URL)."""
+    port = port or free_port()
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -243,8 +246,9 @@ class Respondent:
             with self.opener.open(req, timeout=60) as reply:
                 text = reply.read().decode()
                 # An autosave refused by validation still answers 200; htmx learns
-                # it from the trigger header, and so does the bench.
-                ok = reply.status == 200 and '"invalid": true' not in (
+                # it from the trigger header, and so does the bench. Any 2xx counts,
+                # so a 204 autosave reply is a success too.
+                ok = 200 <= reply.status < 300 and '"invalid": true' not in (
                     reply.headers.get("HX-Trigger") or ""
                 )
         except urllib.error.HTTPError as exc:
@@ -254,21 +258,25 @@ class Respondent:
         self.stats.add(kind, time.perf_counter() - started, ok)
         return text
 
+    def start(self) -> None:
+        """Open the link and say who answers: what every respondent does first."""
+        self.request("page", self.link)
+        self.request("page", self.link + "besturen/")
+        self.request(
+            "form",
+            self.link + "besturen/",
+            {
+                "respondent_name": "Bench",
+                "respondent_email": "bench@bench.invalid",
+                "respondent_function": "Burgemeester",
+            },
+        )
+
     def run(self, spec) -> None:
         from surveys import branching
 
         try:
-            self.request("page", self.link)
-            self.request("page", self.link + "besturen/")
-            self.request(
-                "form",
-                self.link + "besturen/",
-                {
-                    "respondent_name": "Bench",
-                    "respondent_email": "bench@bench.invalid",
-                    "respondent_function": "Burgemeester",
-                },
-            )
+            self.start()
             answers: dict = {}
             section = branching.next_section(spec, answers, None)
             while section:

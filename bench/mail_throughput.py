@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,15 +41,23 @@ def parse_args() -> argparse.Namespace:
 
 
 class CountingHandler:
-    """Counts accepted recipients; keeps no message bodies (memory stays flat)."""
+    """Counts accepted recipients (and how often each address was seen); keeps no
+    message bodies, so memory stays flat."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.recipients: Counter[str] = Counter()
         self.lock = threading.Lock()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.count = 0
+            self.recipients.clear()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         with self.lock:
             self.count += len(envelope.rcpt_tos)
+            self.recipients.update(envelope.rcpt_tos)
         return "250 OK"
 
 
@@ -129,7 +138,14 @@ def seed(n: int):
     )
 
 
-def start_worker(args, port: int, log: Path) -> subprocess.Popen:
+def start_worker(
+    args, port: int, log: Path, *, name: str = "", flush: bool = True
+) -> subprocess.Popen:
+    """A `celery worker` subprocess on args.redis; returns once it answers a ping.
+
+    `flush` empties the broker's Redis database first (leave it off for a second
+    worker joining the first); `name` tells several workers of one run apart.
+    """
     env = {
         **os.environ,
         "DB_CONN_MAX_AGE": "60",
@@ -153,7 +169,7 @@ def start_worker(args, port: int, log: Path) -> subprocess.Popen:
             "--without-mingle",
             "--without-heartbeat",
             "-n",
-            f"bench-{os.getpid()}@%h",
+            f"bench-{os.getpid()}{name}@%h",
         ],
         cwd=ROOT,
         env=env,
@@ -163,8 +179,8 @@ def start_worker(args, port: int, log: Path) -> subprocess.Popen:
     )
     import redis
 
-    client = redis.Redis.from_url(args.redis)
-    client.flushdb()
+    if flush:
+        redis.Redis.from_url(args.redis).flushdb()
     # "ready" is logged at INFO only; wait until the worker consumes a probe instead.
     from vvsg_survey.celery import app
 
@@ -173,7 +189,7 @@ def start_worker(args, port: int, log: Path) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         replies = app.control.ping(timeout=0.5)
-        if replies:
+        if any(f"bench-{os.getpid()}{name}@" in key for r in replies for key in r):
             return proc
         if proc.poll() is not None:
             raise SystemExit(log.read_text())
@@ -218,7 +234,7 @@ def bench_worker(args, handler, port: int) -> tuple[float, float]:
 def bench_smtplib(args, handler, port: int) -> float:
     from email.message import EmailMessage
 
-    handler.count = 0
+    handler.reset()
     start = time.monotonic()
     with smtplib.SMTP("127.0.0.1", port) as conn:
         for i in range(args.n):
