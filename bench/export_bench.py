@@ -45,13 +45,14 @@ def ensure_database() -> None:
     import psycopg
 
     name = os.environ.get("DB_NAME", "vvsg_bench")
-    params = {
-        "host": os.environ.get("DB_HOST", "127.0.0.1"),
-        "port": os.environ.get("DB_PORT", "5432"),
-        "user": os.environ.get("DB_USER", "postgres"),
-        "password": os.environ.get("DB_PASSWORD", ""),
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+    with psycopg.connect(
+        host=os.environ.get("DB_HOST", "127.0.0.1"),
+        port=os.environ.get("DB_PORT", "5432"),
+        user=os.environ.get("DB_USER", "postgres"),
+        password=os.environ.get("DB_PASSWORD", ""),
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if exists.fetchone() is None:
             conn.execute(f'CREATE DATABASE "{name}"')

@@ -16,6 +16,7 @@ replaces the "Load" section of docs/benchmarks.md. Not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import datetime
 import http.cookiejar
 import os
 import re
@@ -124,8 +125,8 @@ def prepare_data(respondents: int) -> tuple[list[str], object]:
         defaults={
             "instrument": instrument,
             "name": "Belastingstest",
-            "opens_at": now - timezone.timedelta(days=1),
-            "closes_at": now + timezone.timedelta(days=30),
+            "opens_at": now - datetime.timedelta(days=1),
+            "closes_at": now + datetime.timedelta(days=30),
         },
     )
     for municipality in current_municipalities().order_by("nis_code")[:respondents]:
@@ -224,7 +225,7 @@ class Respondent:
         )
 
     def _csrf(self) -> str:
-        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
+        return next((c.value for c in self.jar if c.name == "csrftoken"), "") or ""
 
     def request(self, kind: str, path: str, data: dict | list | None = None) -> str:
         if self.budget <= 0 or time.monotonic() > self.deadline:

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,14 +74,13 @@ def wait_for(handler: CountingHandler, n: int, timeout: float) -> float:
 def recreate_database(args) -> None:
     import psycopg
 
-    conninfo = {
-        "host": os.environ.get("DB_HOST", "127.0.0.1"),
-        "user": os.environ.get("DB_USER", "postgres"),
-        "password": os.environ.get("DB_PASSWORD", ""),
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**conninfo) as conn:
+    with psycopg.connect(
+        host=os.environ.get("DB_HOST", "127.0.0.1"),
+        user=os.environ.get("DB_USER", "postgres"),
+        password=os.environ.get("DB_PASSWORD", ""),
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{args.db}"')
 
@@ -134,7 +134,7 @@ def seed(n: int):
         slug="bench",
         status=CampaignStatus.OPEN,
         opens_at=now,
-        closes_at=now + timezone.timedelta(days=30),
+        closes_at=now + timedelta(days=30),
     )
 
 
@@ -184,11 +184,10 @@ def start_worker(
     # "ready" is logged at INFO only; wait until the worker consumes a probe instead.
     from vvsg_survey.celery import app
 
-    app.conf.broker_url = args.redis
-    app.conf.task_always_eager = False
+    app.conf.update(broker_url=args.redis, task_always_eager=False)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        replies = app.control.ping(timeout=0.5)
+        replies = app.control.ping(timeout=0.5) or []
         if any(f"bench-{os.getpid()}{name}@" in key for r in replies for key in r):
             return proc
         if proc.poll() is not None:

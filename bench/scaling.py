@@ -21,22 +21,25 @@ import urllib.request
 from typing import Any
 
 from bench import load_bench, mail_throughput
+from bench.ratio_web import (
+    Client,
+    autosave_loop,
+    plan_for,
+    run_window,
+    section_loop,
+    starting,
+    summary,
+)
 from bench.ratios import (
     LOGS,
     SINK_PORT,
     WEB_PORTS,
-    Client,
     Mode,
-    autosave_loop,
     celery_run,
     load_average,
-    plan_for,
-    run_window,
-    section_loop,
     start_sink,
     start_web,
     stop,
-    summary,
     worker_args,
 )
 from bench.ratios_report import commit
@@ -51,7 +54,7 @@ def web_throughput(
     """Per pair: req/s of autosave and section pages with web A, then A+B."""
     stats = load_bench.Stats()
     respondents = [Client(bases, link, stats) for link in links]
-    run_window([lambda _stop, r=r: r.start() for r in respondents], 0)
+    run_window([starting(r) for r in respondents], 0)
     plan = plan_for(spec)
     rows = []
     for i in range(mode.pairs):
@@ -86,7 +89,8 @@ def session_shared(bases: list[str]) -> bool:
     )
     client.use(bases[1:])
     page = client.request("console", "/beheer/campagnes/")
-    return 'name="password"' not in page and "ratios-mail" in page
+    # The console lists the load campaign only to a logged-in staff member.
+    return 'name="password"' not in page and "Belastingstest" in page
 
 
 def first_limited(bases: list[str]) -> tuple[int, int]:
@@ -149,17 +153,11 @@ def run(
     try:
         web = web_throughput(bases, links, spec, mode)
         limited_at, limit = first_limited(bases)
+        shared = session_shared(bases)
     finally:
         for proc, _ in webs:
             stop(proc)
     mail = mail_scaling(mode, args)
-    webs = [start_web(port, args.db_name) for port in WEB_PORTS]
-    try:
-        # After the mail runs, so the console on B lists their campaigns.
-        shared = session_shared([base for _, base in webs])
-    finally:
-        for proc, _ in webs:
-            stop(proc)
     text = render(
         mode,
         web,
