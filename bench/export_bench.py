@@ -42,20 +42,9 @@ INSTRUMENT = ROOT / "surveys" / "instruments" / "ledenbevraging-2024.yaml"
 
 def ensure_database() -> None:
     """CREATE DATABASE if it is missing (the bench DB is disposable)."""
-    import psycopg
+    from bench.load_bench import db_env, recreate_database
 
-    name = os.environ.get("DB_NAME", "vvsg_bench")
-    with psycopg.connect(
-        host=os.environ.get("DB_HOST", "127.0.0.1"),
-        port=os.environ.get("DB_PORT", "5432"),
-        user=os.environ.get("DB_USER", "postgres"),
-        password=os.environ.get("DB_PASSWORD", ""),
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if exists.fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
+    recreate_database(db_env(os.environ.get("DB_NAME", "vvsg_bench")), keep=True)
 
 
 def setup_django() -> None:

@@ -72,17 +72,10 @@ def wait_for(handler: CountingHandler, n: int, timeout: float) -> float:
 
 
 def recreate_database(args) -> None:
-    import psycopg
+    from bench.load_bench import db_env
+    from bench.load_bench import recreate_database as recreate
 
-    with psycopg.connect(
-        host=os.environ.get("DB_HOST", "127.0.0.1"),
-        user=os.environ.get("DB_USER", "postgres"),
-        password=os.environ.get("DB_PASSWORD", ""),
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{args.db}"')
+    recreate(db_env(args.db), keep=False)
 
 
 def setup_django(args, port: int) -> None:

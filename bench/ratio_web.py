@@ -72,13 +72,9 @@ def plan_for(spec: Any) -> Plan:
 def run_window(loops: list[Callable[[float], None]], seconds: float) -> float:
     """Run every loop in its own thread until `seconds` have passed; wall time."""
     stop = time.monotonic() + seconds
-    threads = [threading.Thread(target=loop, args=(stop,)) for loop in loops]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
+    return load_bench.run_phase(
+        [threading.Thread(target=loop, args=(stop,)) for loop in loops]
+    )
 
 
 def starting(client: Client) -> Callable[[float], None]:
