@@ -60,7 +60,7 @@ class Mode:
 
 QUICK = Mode("quick", pairs=1, window=5.0, export_sizes=(200, 2000), mails=200,
              mail_pairs=1, export_pairs=1)  # fmt: skip
-FULL = Mode("full", pairs=3, window=12.0, export_sizes=(2000, 20000), mails=2000,
+FULL = Mode("full", pairs=3, window=10.0, export_sizes=(2000, 20000), mails=2000,
             mail_pairs=2, export_pairs=2)  # fmt: skip
 
 
