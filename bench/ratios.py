@@ -105,9 +105,10 @@ def prepare(mode: Mode, args: argparse.Namespace) -> tuple[list[str], Any]:
     from responses.models import Campaign
 
     instrument = Campaign.objects.get(slug="load-bench").instrument
-    for size in mode.export_sizes:
+    for size in () if args.scaling else mode.export_sizes:
         export_bench.seed(size, False, slug=export_slug(size), instrument=instrument)
-        refresh_export_rows(export_slug(size))
+    if not args.scaling:
+        refresh_export_rows([export_slug(size) for size in mode.export_sizes])
     retire_bench_municipalities()
     add_mayors(mode.mails)
     from django.core.cache import cache
@@ -120,16 +121,22 @@ def export_slug(size: int) -> str:
     return f"ratios-export-{size}"
 
 
-def refresh_export_rows(slug: str) -> None:
+def refresh_export_rows(slugs: list[str]) -> None:
     """Seeding writes answers with COPY FROM, past any per-response export row a
     save would maintain; a project command that rebuilds such rows (named
-    *export_rows*) is run here so the export sees every response."""
-    from django.core.management import call_command, get_commands
+    *export_rows*) is run here so the export sees every response: without
+    arguments, or once per campaign slug if it insists on one."""
+    from django.core.management import CommandError, call_command, get_commands
 
     for name in sorted(get_commands()):
-        if "export_rows" in name:
-            print(f"running manage.py {name} for {slug}", flush=True)
+        if "export_rows" not in name:
+            continue
+        print(f"running manage.py {name}", flush=True)
+        try:
             call_command(name)
+        except CommandError:
+            for slug in slugs:
+                call_command(name, slug)
 
 
 def retire_bench_municipalities() -> None:
