@@ -55,7 +55,8 @@ def render(mode: Any, args: argparse.Namespace, results: dict[str, Any]) -> str:
     lines = [
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit "
         f"{commit()}, `{mode.name}` mode ({mode.pairs} pairs of {mode.window:.0f} s "
-        f"windows per web ratio), {os.cpu_count()} CPUs, "
+        f"windows per web ratio, {mode.export_pairs} export and {mode.mail_pairs} "
+        f"mail pairs), {os.cpu_count()} CPUs, "
         f"{results['minutes']:.1f} min in all. Load average (1/5/15 min) before: "
         f"{results['load'][0]}; after: {results['load'][1]}.",
         "",
