@@ -42,19 +42,9 @@ INSTRUMENT = ROOT / "surveys" / "instruments" / "ledenbevraging-2024.yaml"
 
 def ensure_database() -> None:
     """CREATE DATABASE if it is missing (the bench DB is disposable)."""
-    import psycopg
+    from bench.load_bench import db_env, recreate_database
 
-    name = os.environ.get("DB_NAME", "vvsg_bench")
-    params = {
-        "host": os.environ.get("DB_HOST", "127.0.0.1"),
-        "port": os.environ.get("DB_PORT", "5432"),
-        "user": os.environ.get("DB_USER", "postgres"),
-        "password": os.environ.get("DB_PASSWORD", ""),
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if exists.fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
+    recreate_database(db_env(os.environ.get("DB_NAME", "vvsg_bench")), keep=True)
 
 
 def setup_django() -> None:
@@ -142,7 +132,9 @@ def synthetic_value(q, rng: random.Random, nis: list[str]):
     return rng.choice(["", "Samenwerking met de politiezone.", "Geen", "=1+1 test"])
 
 
-def seed(n: int, reseed: bool) -> None:
+def seed(n: int, reseed: bool, *, slug: str = SLUG, instrument=None) -> None:
+    """Campaign `slug` with n submitted responses of `instrument` (default: a copy
+    of the 2024 YAML), kept when it already has n responses and not `reseed`."""
     from datetime import timedelta
 
     from django.db import connection, transaction
@@ -153,7 +145,7 @@ def seed(n: int, reseed: bool) -> None:
     from surveys.models import Question
     from surveys.queries import instrument_spec
 
-    campaign = Campaign.objects.filter(slug=SLUG).first()
+    campaign = Campaign.objects.filter(slug=slug).first()
     if campaign and not reseed and campaign.responses.count() == n:
         return
     started = time.perf_counter()
@@ -167,13 +159,13 @@ def seed(n: int, reseed: bool) -> None:
         ResponseMunicipality.objects.filter(campaign=campaign).delete()
         Response.objects.filter(campaign=campaign).delete()
         campaign.delete()
-    instrument = load_instrument()
+    instrument = instrument or load_instrument()
     spec = instrument_spec(instrument)
     now = timezone.now()
     campaign = Campaign.objects.create(
         instrument=instrument,
         name="Bench",
-        slug=SLUG,
+        slug=slug,
         opens_at=now - timedelta(days=30),
         closes_at=now + timedelta(days=30),
     )
@@ -181,7 +173,9 @@ def seed(n: int, reseed: bool) -> None:
         nis_code="99999", defaults={"name": "Benchprovincie"}
     )
     taken = set(Municipality.objects.values_list("nis_code", flat=True))
+    have = Municipality.objects.filter(province=province).count()
     free = [f"{i:05d}" for i in range(100000) if f"{i:05d}" not in taken]
+    free = free[: max(n - have, 0)]  # a municipality is covered once per campaign
     Municipality.objects.bulk_create(
         (Municipality(nis_code=c, name=f"Bench {c}", province=province) for c in free),
         batch_size=5000,
@@ -238,10 +232,15 @@ def copy_sql(campaign_id: int):
     """The same answer data, long format, no branching or neutralisation: the floor."""
     from psycopg import sql
 
+    # The tables the export reads: responses, the besturen they speak for, answers
+    # and question codes.
     return sql.SQL(
-        "COPY (SELECT r.id, r.status, q.code, a.value::text, a.other_text "
-        "FROM responses_answer a JOIN responses_response r ON r.id = a.response_id "
+        "COPY (SELECT r.id, r.status, m.nis_code, q.code, a.value::text, "
+        "a.other_text FROM responses_answer a "
+        "JOIN responses_response r ON r.id = a.response_id "
         "JOIN surveys_question q ON q.id = a.question_id "
+        "LEFT JOIN responses_responsemunicipality rm ON rm.response_id = r.id "
+        "LEFT JOIN municipalities_municipality m ON m.id = rm.municipality_id "
         "WHERE r.campaign_id = {} ORDER BY r.id, q.order) TO STDOUT WITH CSV HEADER"
     ).format(sql.Literal(campaign_id))
 

@@ -16,6 +16,7 @@ replaces the "Load" section of docs/benchmarks.md. Not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import datetime
 import http.cookiejar
 import os
 import re
@@ -124,8 +125,8 @@ def prepare_data(respondents: int) -> tuple[list[str], object]:
         defaults={
             "instrument": instrument,
             "name": "Belastingstest",
-            "opens_at": now - timezone.timedelta(days=1),
-            "closes_at": now + timezone.timedelta(days=30),
+            "opens_at": now - datetime.timedelta(days=1),
+            "closes_at": now + datetime.timedelta(days=30),
         },
     )
     for municipality in current_municipalities().order_by("nis_code")[:respondents]:
@@ -149,9 +150,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env: dict[str, str], args) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = open(LOG, "wb")  # noqa: SIM115 - closed with the process
+def start_gunicorn(
+    env: dict[str, str], args, *, port: int | None = None, log_path: Path = LOG
+) -> tuple[subprocess.Popen, str]:
+    """gunicorn on 127.0.0.1:`port` (free if None); returns (process, base URL)."""
+    port = port or free_port()
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -221,7 +225,7 @@ class Respondent:
         )
 
     def _csrf(self) -> str:
-        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
+        return next((c.value for c in self.jar if c.name == "csrftoken"), "") or ""
 
     def request(self, kind: str, path: str, data: dict | list | None = None) -> str:
         if self.budget <= 0 or time.monotonic() > self.deadline:
@@ -243,8 +247,9 @@ class Respondent:
             with self.opener.open(req, timeout=60) as reply:
                 text = reply.read().decode()
                 # An autosave refused by validation still answers 200; htmx learns
-                # it from the trigger header, and so does the bench.
-                ok = reply.status == 200 and '"invalid": true' not in (
+                # it from the trigger header, and so does the bench. Any 2xx counts,
+                # so a 204 autosave reply is a success too.
+                ok = 200 <= reply.status < 300 and '"invalid": true' not in (
                     reply.headers.get("HX-Trigger") or ""
                 )
         except urllib.error.HTTPError as exc:
@@ -254,21 +259,25 @@ class Respondent:
         self.stats.add(kind, time.perf_counter() - started, ok)
         return text
 
+    def start(self) -> None:
+        """Open the link and say who answers: what every respondent does first."""
+        self.request("page", self.link)
+        self.request("page", self.link + "besturen/")
+        self.request(
+            "form",
+            self.link + "besturen/",
+            {
+                "respondent_name": "Bench",
+                "respondent_email": "bench@bench.invalid",
+                "respondent_function": "Burgemeester",
+            },
+        )
+
     def run(self, spec) -> None:
         from surveys import branching
 
         try:
-            self.request("page", self.link)
-            self.request("page", self.link + "besturen/")
-            self.request(
-                "form",
-                self.link + "besturen/",
-                {
-                    "respondent_name": "Bench",
-                    "respondent_email": "bench@bench.invalid",
-                    "respondent_function": "Burgemeester",
-                },
-            )
+            self.start()
             answers: dict = {}
             section = branching.next_section(spec, answers, None)
             while section:

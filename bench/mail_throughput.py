@@ -19,6 +19,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,15 +42,23 @@ def parse_args() -> argparse.Namespace:
 
 
 class CountingHandler:
-    """Counts accepted recipients; keeps no message bodies (memory stays flat)."""
+    """Counts accepted recipients (and how often each address was seen); keeps no
+    message bodies, so memory stays flat."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.recipients: Counter[str] = Counter()
         self.lock = threading.Lock()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.count = 0
+            self.recipients.clear()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         with self.lock:
             self.count += len(envelope.rcpt_tos)
+            self.recipients.update(envelope.rcpt_tos)
         return "250 OK"
 
 
@@ -62,18 +72,10 @@ def wait_for(handler: CountingHandler, n: int, timeout: float) -> float:
 
 
 def recreate_database(args) -> None:
-    import psycopg
+    from bench.load_bench import db_env
+    from bench.load_bench import recreate_database as recreate
 
-    conninfo = {
-        "host": os.environ.get("DB_HOST", "127.0.0.1"),
-        "user": os.environ.get("DB_USER", "postgres"),
-        "password": os.environ.get("DB_PASSWORD", ""),
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**conninfo) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{args.db}"')
+    recreate(db_env(args.db), keep=False)
 
 
 def setup_django(args, port: int) -> None:
@@ -125,11 +127,18 @@ def seed(n: int):
         slug="bench",
         status=CampaignStatus.OPEN,
         opens_at=now,
-        closes_at=now + timezone.timedelta(days=30),
+        closes_at=now + timedelta(days=30),
     )
 
 
-def start_worker(args, port: int, log: Path) -> subprocess.Popen:
+def start_worker(
+    args, port: int, log: Path, *, name: str = "", flush: bool = True
+) -> subprocess.Popen:
+    """A `celery worker` subprocess on args.redis; returns once it answers a ping.
+
+    `flush` empties the broker's Redis database first (leave it off for a second
+    worker joining the first); `name` tells several workers of one run apart.
+    """
     env = {
         **os.environ,
         "DB_CONN_MAX_AGE": "60",
@@ -153,7 +162,7 @@ def start_worker(args, port: int, log: Path) -> subprocess.Popen:
             "--without-mingle",
             "--without-heartbeat",
             "-n",
-            f"bench-{os.getpid()}@%h",
+            f"bench-{os.getpid()}{name}@%h",
         ],
         cwd=ROOT,
         env=env,
@@ -163,17 +172,16 @@ def start_worker(args, port: int, log: Path) -> subprocess.Popen:
     )
     import redis
 
-    client = redis.Redis.from_url(args.redis)
-    client.flushdb()
+    if flush:
+        redis.Redis.from_url(args.redis).flushdb()
     # "ready" is logged at INFO only; wait until the worker consumes a probe instead.
     from vvsg_survey.celery import app
 
-    app.conf.broker_url = args.redis
-    app.conf.task_always_eager = False
+    app.conf.update(broker_url=args.redis, task_always_eager=False)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        replies = app.control.ping(timeout=0.5)
-        if replies:
+        replies = app.control.ping(timeout=0.5) or []
+        if any(f"bench-{os.getpid()}{name}@" in key for r in replies for key in r):
             return proc
         if proc.poll() is not None:
             raise SystemExit(log.read_text())
@@ -218,7 +226,7 @@ def bench_worker(args, handler, port: int) -> tuple[float, float]:
 def bench_smtplib(args, handler, port: int) -> float:
     from email.message import EmailMessage
 
-    handler.count = 0
+    handler.reset()
     start = time.monotonic()
     with smtplib.SMTP("127.0.0.1", port) as conn:
         for i in range(args.n):
