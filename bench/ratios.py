@@ -243,6 +243,7 @@ def reset_peak_rss() -> float:
 
 def run_child(kind: str, slug: str) -> dict[str, float]:
     argv = [sys.executable, "-m", "bench.ratios", "--child", kind, "--slug", slug]
+    argv += ["--db-name", os.environ["DB_NAME"]]
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"{kind} child failed:\n{done.stderr[-3000:]}")
