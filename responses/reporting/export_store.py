@@ -19,9 +19,11 @@ import csv
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -153,6 +155,7 @@ def _bestuur_stale(campaign: Campaign) -> set[int]:
 def refresh_export_rows(
     *,
     campaign: Campaign,
+    response_ids: Collection[int] | None = None,
     batch_size: int = BATCH_SIZE,
     rebuild: bool = False,
     now: datetime | None = None,
@@ -160,11 +163,14 @@ def refresh_export_rows(
     """Build the missing and stale export rows of a campaign; returns how many.
 
     Works in batches of `batch_size` responses (one answers query each), so memory
-    does not grow with the campaign. `rebuild` builds every row again.
+    does not grow with the campaign. `rebuild` builds every row again;
+    `response_ids` limits the work to those responses.
     """
     now = now or timezone.now()
     builder = _Builder(campaign)
     responses = Response.objects.filter(campaign=campaign)
+    if response_ids is not None:
+        responses = responses.filter(pk__in=response_ids)
     if not rebuild:
         responses = responses.annotate(
             row_revision=F("export_row__revision"),
@@ -200,3 +206,18 @@ def refresh_export_rows(
         )
         done += len(ids)
         last = ids[-1]
+
+
+def refresh_export_row(*, response_id: int) -> int:
+    """After a submit: build that response's row now, so the next export finds it
+    fresh. Only PostgreSQL reads the rows (SQLite exports with the generator)."""
+    if connection.vendor != "postgresql":
+        return 0
+    response = (
+        Response.objects.select_related("campaign__instrument")
+        .filter(pk=response_id)
+        .first()
+    )
+    if response is None:
+        return 0
+    return refresh_export_rows(campaign=response.campaign, response_ids=[response_id])
