@@ -21,6 +21,7 @@ the database's collation in both paths.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -93,35 +94,40 @@ def _local(expr: str) -> str:
     return f"to_char({expr} AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI:SS')"
 
 
+def _fact(index: int) -> str:
+    return f"((o.j -> rep.mid::text) ->> {index})"
+
+
 def _joined(array: str) -> str:
     """exports._joined in SQL: non-empty values, first occurrence, in order."""
-    # Fixed SQL around a column name of this module: no input reaches it.
+    # Fixed SQL around a column name of this module: no input reaches it. One
+    # bestuur (most responses) needs no de-duplication.
     return (
-        f"array_to_string(ARRAY(SELECT v FROM unnest({array}) WITH ORDINALITY "  # noqa: S608
+        f"CASE WHEN cardinality({array}) = 1 THEN {array}[1] ELSE "  # noqa: S608
+        f"array_to_string(ARRAY(SELECT v FROM unnest({array}) WITH ORDINALITY "
         f"AS u(v, i) WHERE v <> '' GROUP BY v ORDER BY min(i)), "
-        f"'{LIST_SEPARATOR}')"
+        f"'{LIST_SEPARATOR}') END"
     )
 
 
-def _on_day(campaign: Campaign, represented_ids: list[int]) -> list[list]:
-    """[ids, provinces, clusters, cluster types, police zones] on the opening day."""
+def _on_day(campaign: Campaign, represented_ids: list[int]) -> str:
+    """{municipality id: [province, cluster, cluster type, police zone]} on the
+    opening day, as JSON: looked up per row (a join on an unnest() of arrays gets a
+    nested loop from the planner, quadratic in the number of municipalities)."""
     facts = facts_on(campaign_day(campaign))
-    columns: list[list[Any]] = [[], [], [], [], []]
     rows = Municipality.objects.filter(pk__in=represented_ids).select_related(
         "province", "cluster"
     )
+    on_day = {}
     for m in rows:
         f = facts.get(m.pk, m)
-        values = [
-            m.pk,
+        on_day[str(m.pk)] = [
             f.province.name,
             f.cluster.code if f.cluster else None,
             f.cluster.type if f.cluster else None,
             f.police_zone_name,
         ]
-        for column, value in zip(columns, values, strict=True):
-            column.append(value)
-    return columns
+    return json.dumps(on_day)
 
 
 class _Query:
@@ -159,12 +165,13 @@ def copy_query(
     tz = timezone.get_current_timezone_name()
     path = ["labels" if labels else "codes", delimiter]
     q = _Query()
-    q.add(f"WITH rep(response_id, mid, name, nis_code) AS ({rep_sql}), ", *rep_params)
     q.add(
-        "onday AS (SELECT * FROM unnest(%s::int[], %s::text[], %s::text[], "
-        "%s::text[], %s::text[]) AS o(mid, province, cluster, cluster_type, zone)) ",
-        *_on_day(campaign, ids),
+        f"WITH covering(response_id, mid, name, nis_code) AS ({rep_sql}), "  # noqa: S608
+        "rep AS (SELECT *, count(*) OVER (PARTITION BY response_id) AS n "
+        "FROM covering), ",
+        *rep_params,
     )
+    q.add("onday AS (SELECT %s::jsonb AS j) ", _on_day(campaign, ids))
     d = _lit(delimiter)
     slug = csv_fragment(csv.writer(_Echo(), delimiter=delimiter), [campaign.slug])
     cells: list[sql.Composable] = [
@@ -185,14 +192,14 @@ def copy_query(
     )
     if layout == "response":
         q.add(
-            ", lists AS (SELECT rep.response_id, "
+            ", lists AS (SELECT rep.response_id, "  # noqa: S608 - fixed SQL
             "array_agg(rep.nis_code ORDER BY rep.name, rep.nis_code) AS nis, "
             "array_agg(rep.name ORDER BY rep.name, rep.nis_code) AS names, "
-            "array_agg(o.province ORDER BY rep.name, rep.nis_code) AS provinces, "
-            "array_agg(o.cluster ORDER BY rep.name, rep.nis_code) AS clusters, "
-            "array_agg(o.cluster_type ORDER BY rep.name, rep.nis_code) AS types, "
-            "array_agg(o.zone ORDER BY rep.name, rep.nis_code) AS zones "
-            "FROM rep JOIN onday o ON o.mid = rep.mid GROUP BY rep.response_id) "
+            f"array_agg({_fact(0)} ORDER BY rep.name, rep.nis_code) AS provinces, "
+            f"array_agg({_fact(1)} ORDER BY rep.name, rep.nis_code) AS clusters, "
+            f"array_agg({_fact(2)} ORDER BY rep.name, rep.nis_code) AS types, "
+            f"array_agg({_fact(3)} ORDER BY rep.name, rep.nis_code) AS zones "
+            "FROM rep CROSS JOIN onday o GROUP BY rep.response_id) "
         )
         inner = ", ".join(f"{_joined('l.' + p)} AS {p}" for p in _PLACES)
         q.add(line)
@@ -207,16 +214,12 @@ def copy_query(
         q.add(
             "(SELECT r.id, r.status, r.respondent_function AS fn, "
             "r.is_coordinator, rep.nis_code AS nis, rep.name AS names, "
-            "o.province AS provinces, o.cluster AS clusters, "
-            "o.cluster_type AS types, o.zone AS zones, cnt.n, "
+            f"{_fact(0)} AS provinces, {_fact(1)} AS clusters, "
+            f"{_fact(2)} AS types, {_fact(3)} AS zones, rep.n, "
             "rep.name AS sort_name, rep.nis_code AS sort_nis, "
         )
         order = "t.id, t.sort_name, t.sort_nis"
-        joins = (
-            " JOIN rep ON rep.response_id = r.id JOIN onday o ON o.mid = rep.mid "
-            "JOIN (SELECT response_id, count(*) AS n FROM rep GROUP BY response_id) "
-            "cnt ON cnt.response_id = r.id "
-        )
+        joins = " JOIN rep ON rep.response_id = r.id CROSS JOIN onday o "
     started, submitted = _local("r.started_at"), _local("r.submitted_at")
     q.add(f"{started} AS started, {submitted} AS submitted, ", tz, tz)
     if layout == "bestuur":
