@@ -110,7 +110,7 @@ def _joined(array: str) -> str:
     )
 
 
-def _on_day(campaign: Campaign, represented_ids: list[int]) -> str:
+def _on_day(campaign: Campaign, represented_ids) -> str:
     """{municipality id: [province, cluster, cluster type, police zone]} on the
     opening day, as JSON: looked up per row (a join on an unnest() of arrays gets a
     nested loop from the planner, quadratic in the number of municipalities)."""
@@ -119,7 +119,7 @@ def _on_day(campaign: Campaign, represented_ids: list[int]) -> str:
         "province", "cluster"
     )
     on_day = {}
-    for m in rows:
+    for m in rows.iterator(chunk_size=2000):
         f = facts.get(m.pk, m)
         on_day[str(m.pk)] = [
             f.province.name,
@@ -161,7 +161,6 @@ def copy_query(
     rep_sql, rep_params = represented.values_list(
         "response_id", "municipality_id", "municipality__name", "municipality__nis_code"
     ).query.sql_with_params()
-    ids = sorted(set(represented.values_list("municipality_id", flat=True)))
     tz = timezone.get_current_timezone_name()
     path = ["labels" if labels else "codes", delimiter]
     q = _Query()
@@ -171,7 +170,10 @@ def copy_query(
         "FROM covering), ",
         *rep_params,
     )
-    q.add("onday AS (SELECT %s::jsonb AS j) ", _on_day(campaign, ids))
+    q.add(
+        "onday AS (SELECT %s::jsonb AS j) ",
+        _on_day(campaign, represented.values("municipality_id")),
+    )
     d = _lit(delimiter)
     slug = csv_fragment(csv.writer(_Echo(), delimiter=delimiter), [campaign.slug])
     cells: list[sql.Composable] = [
