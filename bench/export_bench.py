@@ -1,19 +1,22 @@
-"""Export benchmark: 100,000 synthetic responses on PostgreSQL.
+"""Export benchmark on PostgreSQL: the COPY export against its floor and the generator.
 
     DB_ENGINE=postgresql DB_HOST=127.0.0.1 DB_USER=postgres DB_NAME=vvsg_bench_export \
-        .venv/bin/python bench/export_bench.py [--responses 100000] [--reseed]
+        .venv/bin/python bench/export_bench.py [--sizes 2000,20000] [--rounds 3]
 
-Seeds (once) a campaign `bench-export` of the 2024 instrument with N submitted
-responses (bulk_create; answers through COPY FROM for speed), then measures, each in a
-fresh child process so peak RSS belongs to that export alone:
+Seeds (once per size) a campaign `bench-export-<n>` of the 2024 instrument with n
+submitted responses (bulk_create; answers through COPY FROM for speed), builds its
+stored export rows once (timed: "rebuild"), then measures in alternating rounds, each
+export in a fresh child process so peak RSS belongs to that export alone:
 
-  csv   responses.reporting.exports.export_rows -> write_csv to a file
-  xlsx  responses.reporting.exports.export_rows -> write_xlsx (openpyxl write-only)
-  copy  PostgreSQL COPY (SELECT ... answers ...) TO STDOUT WITH CSV via psycopg 3
+  floor      PostgreSQL COPY (SELECT ... answers joined ...) TO STDOUT WITH CSV via
+             psycopg 3: the same answer data, long format, no branching: the floor
+  copy       the CSV export as served on PostgreSQL (export_copy.copy_csv: stale
+             check, then COPY of the stored rows with the metadata joined in SQL)
+  generator  the generator path (exports.export_rows -> write_csv), as on SQLite
+  xlsx       export_rows -> write_xlsx (with --xlsx)
 
-and a csv run with tracemalloc, stopped after TRACE_ROWS rows, for the peak Python
-heap after 10% of them and at the end (flat = constant memory). A child alone:
-`bench/export_bench.py --child csv|xlsx|copy [--trace]` prints one JSON line.
+and prints the medians, the ratios to the floor and the load average before and after.
+A child alone: `bench/export_bench.py --child MODE --slug SLUG` prints one JSON line.
 Results: docs/benchmarks.md, section "Export". Not part of the test suite.
 """
 
@@ -28,15 +31,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vvsg_survey.settings")
-SLUG = "bench-export"
+SLUG = "bench-export"  # + "-<responses>"
 CHUNK = 500
-TRACE_ROWS = 20_000
 INSTRUMENT = ROOT / "surveys" / "instruments" / "ledenbevraging-2024.yaml"
 
 
@@ -164,7 +165,7 @@ def seed(n: int, reseed: bool, *, slug: str = SLUG, instrument=None) -> None:
     now = timezone.now()
     campaign = Campaign.objects.create(
         instrument=instrument,
-        name="Bench",
+        name=f"Bench {n}",
         slug=slug,
         opens_at=now - timedelta(days=30),
         closes_at=now + timedelta(days=30),
@@ -222,6 +223,9 @@ def seed(n: int, reseed: bool, *, slug: str = SLUG, instrument=None) -> None:
                         copy.write_row(
                             (r.pk, question_ids[q.code], json.dumps(value), "", 1, now)
                         )
+    with connection.cursor() as cursor:
+        # Bulk loads leave the planner's statistics empty (seq scans, nested loops).
+        cursor.execute("ANALYZE")
     print(f"seeded {n} responses in {time.perf_counter() - started:.1f} s", flush=True)
 
 
@@ -245,35 +249,27 @@ def copy_sql(campaign_id: int):
     ).format(sql.Literal(campaign_id))
 
 
-def measure(mode: str, trace: bool) -> dict:
+def measure(mode: str, slug: str) -> dict:
     from django.db import connection
 
     from responses.models import Campaign
+    from responses.reporting.export_copy import copy_csv
+    from responses.reporting.export_store import refresh_export_rows
     from responses.reporting.exports import export_rows, write_csv, write_xlsx
 
-    campaign = Campaign.objects.select_related("instrument").get(slug=SLUG)
+    campaign = Campaign.objects.select_related("instrument").get(slug=slug)
     total = campaign.responses.count()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    limit = TRACE_ROWS if trace else total
-    marks: dict[str, float] = {}
-    if trace:
-        tracemalloc.start()
-
-    def rows():
-        # tracemalloc slows Python several times, so a traced run stops at TRACE_ROWS.
-        for i, row in enumerate(export_rows(campaign=campaign, chunk_size=CHUNK)):
-            if i > limit:
-                return
-            if trace and i == limit // 10:
-                marks["peak_10pct_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
-            yield row
-
     out = tempfile.NamedTemporaryFile(suffix=f".{mode}", delete=False)  # noqa: SIM115
     started, cpu_started = time.perf_counter(), time.process_time()
-    if mode == "csv":
-        write_csv(rows(), out)
+    if mode == "generator":
+        write_csv(export_rows(campaign=campaign, chunk_size=CHUNK), out)
     elif mode == "xlsx":
-        write_xlsx(rows(), out)
+        write_xlsx(export_rows(campaign=campaign, chunk_size=CHUNK), out)
+    elif mode == "copy":
+        out.writelines(copy_csv(campaign=campaign))
+    elif mode in ("rebuild", "stale"):
+        refresh_export_rows(campaign=campaign, rebuild=mode == "rebuild")
     else:
         connection.ensure_connection()
         with (
@@ -286,63 +282,106 @@ def measure(mode: str, trace: bool) -> dict:
     seconds = time.perf_counter() - started
     result = {
         "mode": mode,
-        "responses": min(total, limit),
-        "seconds": round(seconds, 1),
-        # CPU time of this process: less sensitive to a busy machine than wall time.
-        "cpu_seconds": round(time.process_time() - cpu_started, 1),
+        "responses": total,
+        "seconds": round(seconds, 2),
+        # CPU time of this process: for COPY most work is in the PostgreSQL server.
+        "cpu_seconds": round(time.process_time() - cpu_started, 2),
         "mb_file": round(os.path.getsize(out.name) / 2**20, 1),
         "rss_before_mb": round(rss_before, 1),
         "peak_rss_mb": round(
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
         ),
     }
-    if trace:
-        result["peak_heap_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
-        result["peak_10pct_mb"] = round(marks.get("peak_10pct_mb", 0), 1)
     os.unlink(out.name)
     return result
 
 
-def run_child(mode: str, trace: bool) -> dict:
-    argv = [sys.executable, __file__, "--child", mode] + (["--trace"] if trace else [])
+def run_child(mode: str, slug: str) -> dict:
+    argv = [sys.executable, __file__, "--child", mode, "--slug", slug]
     done = subprocess.run(argv, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--responses", type=int, default=100_000)
+    parser.add_argument("--sizes", default="2000,20000")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--generator-rounds", type=int, default=None, help="default: --rounds"
+    )
     parser.add_argument("--reseed", action="store_true")
-    parser.add_argument("--child", choices=["csv", "xlsx", "copy"])
-    parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--xlsx", action="store_true")
+    parser.add_argument("--rebuild", action="store_true", help="time a full rebuild")
+    parser.add_argument(
+        "--child", choices=["floor", "copy", "generator", "xlsx", "rebuild", "stale"]
+    )
+    parser.add_argument("--slug", default=SLUG)
     args = parser.parse_args()
     if args.child:
         setup_django()
-        print(json.dumps(measure(args.child, args.trace)))
+        print(json.dumps(measure(args.child, args.slug)))
         return
     ensure_database()
     setup_django()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    seed(args.responses, args.reseed)
-    results = [run_child(m, False) for m in ("csv", "xlsx", "copy")]
-    traced = run_child("csv", True)
-    print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    sizes = [int(n) for n in args.sizes.split(",")]
+    for n in sizes:
+        seed(n, args.reseed, slug=f"{SLUG}-{n}")
+    load_before = os.getloadavg()
+    modes = ["floor", "copy", "generator"] + (["xlsx"] if args.xlsx else [])
+    generator_rounds = args.generator_rounds or args.rounds
+    table = []
+    for n in sizes:
+        slug = f"{SLUG}-{n}"
+        # The stored rows are built before the timed runs, as a submit or an
+        # earlier export leaves them; --rebuild times building all of them.
+        prepared = run_child("rebuild" if args.rebuild else "stale", slug)
+        print(json.dumps(prepared), flush=True)
+        runs: dict[str, list[dict]] = {m: [] for m in modes}
+        for i in range(args.rounds):  # alternating, so drift hits every mode alike
+            for mode in modes:
+                if mode in ("generator", "xlsx") and i >= generator_rounds:
+                    continue
+                runs[mode].append(run_child(mode, slug))
+                print(json.dumps(runs[mode][-1]), flush=True)
+        floor = _median([r["seconds"] for r in runs["floor"]])
+        for mode in modes:
+            seconds = _median([r["seconds"] for r in runs[mode]])
+            table.append(
+                (
+                    mode,
+                    n,
+                    seconds,
+                    round(seconds / floor, 2),
+                    _median([r["cpu_seconds"] for r in runs[mode]]),
+                    runs[mode][0]["mb_file"],
+                    max(r["peak_rss_mb"] for r in runs[mode]),
+                    " ".join(str(r["seconds"]) for r in runs[mode]),
+                )
+            )
+        if args.rebuild:
+            table.append(
+                ("rebuild (all rows)", n, prepared["seconds"], "",
+                 prepared["cpu_seconds"], "", prepared["peak_rss_mb"], "")
+            )  # fmt: skip
+    load_after = os.getloadavg()
     print(
-        "| export | responses | wall s | CPU s | file MB | RSS before MB "
-        "| peak RSS MB |\n|---|---:|---:|---:|---:|---:|---:|"
+        f"\nload average before {load_before[0]:.1f} / {load_before[1]:.1f}, "
+        f"after {load_after[0]:.1f} / {load_after[1]:.1f} on {os.cpu_count()} CPUs"
     )
-    for r in results:
-        print(
-            f"| {r['mode']} | {r['responses']} | {r['seconds']} | {r['cpu_seconds']} "
-            f"| {r['mb_file']} | {r['rss_before_mb']} | {r['peak_rss_mb']} |"
-        )
     print(
-        f"\ntracemalloc, csv, first {traced['responses']} rows: Python heap peak "
-        f"{traced['peak_10pct_mb']} MB after 10% of them, "
-        f"{traced['peak_heap_mb']} MB at the end"
+        "| export | responses | median wall s | x floor | CPU s | file MB "
+        "| peak RSS MB | runs (s) |\n|---|---:|---:|---:|---:|---:|---:|---|"
     )
+    for row in table:
+        print("| " + " | ".join(str(v) for v in row) + " |")
 
 
 if __name__ == "__main__":

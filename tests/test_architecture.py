@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("responses", "surveys", "municipalities", "vvsg_survey")
-LAZY_IMPORTS_ALLOWED = {"responses.mailing.tasks"}
+LAZY_IMPORTS_ALLOWED = {"responses.mailing.tasks", "responses.reporting.tasks"}
 
 
 def _modules() -> dict[str, Path]:

@@ -7,7 +7,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vvsg_survey.settings")
 
 app = Celery("vvsg_survey")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["responses.mailing"])
+app.autodiscover_tasks(["responses.mailing", "responses.reporting"])
 
 # Reminder rules live on the campaign; the tick only asks the service what is due,
 # so running it more often than needed (or twice) is harmless.

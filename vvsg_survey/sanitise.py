@@ -100,3 +100,19 @@ def put_text(cell, value: str) -> None:
     cell.value = plain_text(value)
     cell.data_type = TYPE_STRING  # assigning "=..." made it a formula; undo that
     cell.number_format = TEXT_FORMAT
+
+
+# `starts_formula` as a PostgreSQL regular expression, for text neutralised in SQL
+# (the COPY export): any run of skipped characters, then a trigger. Generated from
+# TRIGGERS and `_insignificant` over every code point; a test regenerates it, so a
+# Python with a newer Unicode database cannot let the two drift apart.
+FORMULA_PATTERN = (
+    r"^[\u000b-\u000c\u001c-\u0020\u0022\u0027\u0085\u00a0\u00ad"
+    r"\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u1680"
+    r"\u180e\u2000-\u200f\u2018-\u201f\u2028-\u202f\u205f-\u2064"
+    r"\u2066-\u206f\u3000\ufeff\uff02\uff07\ufff9-\ufffb\U000110bd"
+    r"\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    r"\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]*["
+    r"\u0009-\u000a\u000d\u002b\u002d\u003d\u0040\uff0b\uff0d"
+    r"\uff1d\uff20]"
+)

@@ -188,7 +188,6 @@ class ResponseAdmin(admin.ModelAdmin):
         filters = ExportFilters(
             response_ids=tuple(queryset.values_list("pk", flat=True).order_by("pk"))
         )
-        rows = exports.export_rows(campaign=campaign, layout=layout, filters=filters)
         user = request.user
 
         def log(count: int) -> None:
@@ -203,7 +202,7 @@ class ResponseAdmin(admin.ModelAdmin):
             )
 
         return export_download(
-            rows=rows, on_done=log, campaign=campaign, layout=layout, fmt=fmt
+            on_done=log, campaign=campaign, layout=layout, fmt=fmt, filters=filters
         )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -48,6 +49,7 @@ from responses.models import (
     Response,
     ResponseStatus,
 )
+from responses.reporting.tasks import refresh_export_row_task
 from surveys import branching
 from surveys.queries import instrument_spec
 from surveys.types import kind
@@ -357,6 +359,8 @@ def submit_response(
         )
         response.refresh_from_db()
         queue_confirmation(response=response, invitation=invitation)
+        # The COPY export's stored row, built by a worker, not by this request.
+        transaction.on_commit(partial(refresh_export_row_task.delay, response.pk))
     return SubmitResult(submitted=True, resubmitted=resubmitted)
 
 

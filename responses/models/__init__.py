@@ -10,7 +10,7 @@ from .campaign import (
 from .copy import AnswerCopy, MirrorCopy
 from .coverage_event import CoverageEvent, CoverageEventKind
 from .delivery import Delivery, DeliveryKind, DeliveryStatus
-from .export import ExportLog
+from .export import ExportLog, ResponseExportRow
 from .follow_up import FollowUpItem, FollowUpStatus
 from .invitation import Invitation, InvitationKind
 from .open_answers import AnswerCode, OpenAnswerReview
@@ -52,6 +52,7 @@ __all__ = [
     "ReminderRule",
     "ReminderStream",
     "Response",
+    "ResponseExportRow",
     "ResponseMunicipality",
     "ResponseStatus",
     "ResultsPublication",

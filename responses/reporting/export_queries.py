@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from municipalities.models import Municipality
 from responses.answering.coverage import counting
 from responses.models import Answer, Campaign, Response, ResponseMunicipality
 from surveys.models import Question
@@ -115,6 +116,13 @@ def question_codes(*, instrument_id: int) -> dict[int, str]:
     return dict(
         Question.objects.filter(instrument_id=instrument_id).values_list("pk", "code")
     )
+
+
+def matching_municipalities(filters: ExportFilters, facts) -> list[int]:
+    """Ids of the municipalities whose province/cluster on the opening day pass the
+    filters (one query; the columns show the same day's values)."""
+    rows = Municipality.objects.select_related("province", "cluster")
+    return [m.pk for m in rows if filters.matches(facts.get(m.pk, m))]
 
 
 def parse_filter_values(values: Iterable[str] | None) -> tuple[str, ...]:

@@ -28,16 +28,26 @@ from typing import IO, Any
 from django.utils import timezone
 from openpyxl import Workbook
 
-from municipalities.models import Municipality
 from municipalities.queries import facts_on
 from responses.answering.per_bestuur import (
     answers_for_bestuur,
     differing_answers_for,
 )
 from responses.models import Campaign, ExportLog, Response
+from responses.reporting.export_cells import (
+    BOM,
+    LAYOUTS,
+    META_COLUMNS,
+    RowBuilder,
+    answer_columns,
+    collect_answers,
+    header,
+)
+from responses.reporting.export_copy import copy_csv, copy_supported
 from responses.reporting.export_queries import (
     ExportFilters,
     answers_for,
+    matching_municipalities,
     question_codes,
     responses_for_export,
 )
@@ -47,50 +57,29 @@ from responses.reporting.statistical import STAT_FORMATS, write_statistical
 from surveys import branching
 from surveys.codebook import codebook_rows
 from surveys.queries import instrument_spec
-from surveys.types import LIST_SEPARATOR, Column, kind
+from surveys.types import LIST_SEPARATOR
 from vvsg_survey.sanitise import csv_row, xlsx_cell
 
-LAYOUTS = ("response", "bestuur")
+__all__ = [
+    "BOM",
+    "FORMATS",
+    "LAYOUTS",
+    "META_COLUMNS",
+    "SOURCES",
+    "answer_columns",
+    "counting",
+    "csv_stream",
+    "export_rows",
+    "export_to_file",
+    "header",
+    "log_export",
+    "stream_csv",
+    "write_csv",
+    "write_xlsx",
+]
+
 FORMATS = ("csv", "xlsx", "sav", "dta", "r")  # the last three: statistical.py
 SOURCES = ("admin", "command", "view")
-BOM = "\ufeff"
-
-_COMMON_HEAD = ["response_id", "campaign", "status", "respondent_function"]
-_TIMES = ["started_at", "submitted_at", "completion_pct"]
-META_COLUMNS = {
-    "response": [
-        *_COMMON_HEAD,
-        "is_coordinator",
-        "nis_codes",
-        "municipalities",
-        "provinces",
-        "clusters",
-        "cluster_types",
-        "police_zones",
-        *_TIMES,
-    ],
-    "bestuur": [
-        *_COMMON_HEAD,
-        "is_coordinator",
-        "nis_code",
-        "municipality",
-        "province",
-        "cluster",
-        "cluster_type",
-        "police_zone",
-        "represented_count",
-        *_TIMES,
-    ],
-}
-
-
-def answer_columns(spec) -> list[Column]:
-    """The answer columns of an instrument, in codebook (instrument) order."""
-    return [c for q in spec.questions for c in kind(q).export_columns(q)]
-
-
-def header(spec, layout: str = "response") -> list[str]:
-    return META_COLUMNS[layout] + [c.name for c in answer_columns(spec)]
 
 
 def _joined(values: Iterable[str]) -> str:
@@ -102,30 +91,6 @@ def _local(dt):
     if dt is None:
         return ""
     return timezone.localtime(dt).replace(tzinfo=None, microsecond=0)
-
-
-class _RowBuilder:
-    """Turns one response into answer cells, each question's by its type."""
-
-    def __init__(self, spec, *, labels: bool):
-        self.spec = spec
-        self.labels = labels
-        self.questions = [(q, kind(q)) for q in spec.questions]
-
-    def cells(self, evaluation: branching.Evaluation, others: dict[str, str]) -> list:
-        """Cells of one response from its single branching evaluation."""
-        visible = evaluation.visible_answers
-        out: list = []
-        for q, qkind in self.questions:
-            value = visible.get(q.code)
-            out += qkind.export_cells(
-                q, value, others.get(q.code, ""), labels=self.labels
-            )
-        return out
-
-    def completion(self, evaluation: branching.Evaluation) -> int:
-        answered, total = evaluation.progress
-        return round(100 * answered / total) if total else 100
 
 
 def _meta_response(response: Response, campaign: Campaign, pct: int, facts) -> list:
@@ -208,13 +173,13 @@ def export_rows(
     filters = filters or ExportFilters()
     spec = instrument_spec(campaign.instrument)
     codes = question_codes(instrument_id=campaign.instrument_id)
-    builder = _RowBuilder(spec, labels=labels)
+    builder = RowBuilder(spec, labels=labels)
     # Province and cluster as they were when the campaign opened (a 2024 wave on
     # the 2024 map); one query for the whole export.
     facts = facts_on(campaign_day(campaign))
     yield header(spec, layout)
     matching = (
-        _matching_municipalities(filters, facts) if filters.by_municipality else None
+        matching_municipalities(filters, facts) if filters.by_municipality else None
     )
     responses = responses_for_export(
         campaign=campaign, filters=filters, municipality_ids=matching
@@ -227,13 +192,7 @@ def export_rows(
             else {}
         )
         for response in chunk:
-            answers, others = {}, {}
-            for question_id, value, other_text in chunk_answers[response.pk]:
-                code = codes.get(question_id)
-                if code is not None and value is not None:
-                    answers[code] = value
-                    if other_text:
-                        others[code] = other_text
+            answers, others = collect_answers(chunk_answers[response.pk], codes)
             yield from _rows_for(
                 response,
                 campaign,
@@ -245,13 +204,6 @@ def export_rows(
                 differing=differing,
                 facts=facts,
             )
-
-
-def _matching_municipalities(filters: ExportFilters, facts) -> list[int]:
-    """Ids of the municipalities whose province/cluster on the opening day pass the
-    filters (one query; the columns show the same day's values)."""
-    rows = Municipality.objects.select_related("province", "cluster")
-    return [m.pk for m in rows if filters.matches(facts.get(m.pk, m))]
 
 
 def _rows_for(
@@ -321,6 +273,40 @@ def stream_csv(rows: Iterable[list], *, delimiter: str = ";") -> Iterator[bytes]
 def write_csv(rows: Iterable[list], out: IO[bytes], *, delimiter: str = ";") -> None:
     for chunk in stream_csv(rows, delimiter=delimiter):
         out.write(chunk)
+
+
+def csv_stream(
+    *,
+    campaign: Campaign,
+    on_done: Callable[[int], Any],
+    layout: str = "response",
+    labels: bool = False,
+    filters: ExportFilters | None = None,
+    delimiter: str = ";",
+    pseudonymise: bool = False,
+) -> Iterator[bytes]:
+    """The CSV export as bytes: COPY of the stored rows on PostgreSQL
+    (export_copy.py), the row generator elsewhere; the same bytes either way.
+
+    `on_done(rows)` runs once the stream ends or is closed (the ExportLog row).
+    """
+    if copy_supported(delimiter=delimiter, pseudonymise=pseudonymise):
+        return copy_csv(
+            campaign=campaign,
+            layout=layout,
+            labels=labels,
+            filters=filters,
+            delimiter=delimiter,
+            on_done=on_done,
+        )
+    rows = export_rows(
+        campaign=campaign,
+        layout=layout,
+        labels=labels,
+        filters=filters,
+        pseudonymise=pseudonymise,
+    )
+    return stream_csv(counting(rows, on_done), delimiter=delimiter)
 
 
 def write_xlsx(
@@ -408,31 +394,40 @@ def export_to_file(
         raise ValueError(f"unknown format {fmt!r}")
     filters = filters or ExportFilters()
     result: dict[str, int] = {}
-    rows = counting(
-        export_rows(
+    if fmt == "csv":
+        chunks = csv_stream(
             campaign=campaign,
+            on_done=lambda n: result.setdefault("rows", n),
             layout=layout,
             labels=labels,
             filters=filters,
+            delimiter=delimiter,
             pseudonymise=pseudonymise,
-        ),
-        lambda n: result.setdefault("rows", n),
-    )
-    if fmt == "csv":
+        )
         if isinstance(out, str):
             with open(out, "wb") as fh:
-                write_csv(rows, fh, delimiter=delimiter)
+                fh.writelines(chunks)
         else:
-            write_csv(rows, out, delimiter=delimiter)
-    elif fmt in STAT_FORMATS:
+            out.writelines(chunks)
+    else:
+        rows = counting(
+            export_rows(
+                campaign=campaign,
+                layout=layout,
+                labels=labels,
+                filters=filters,
+                pseudonymise=pseudonymise,
+            ),
+            lambda n: result.setdefault("rows", n),
+        )
         spec = instrument_spec(campaign.instrument)
-        if isinstance(out, str):
+        if fmt not in STAT_FORMATS:
+            write_xlsx(rows, out, codebook=codebook_rows(campaign.instrument))
+        elif isinstance(out, str):
             with open(out, "wb") as fh:
                 write_statistical(rows, fh, spec=spec, fmt=fmt, title=campaign.slug)
         else:
             write_statistical(rows, out, spec=spec, fmt=fmt, title=campaign.slug)
-    else:
-        write_xlsx(rows, out, codebook=codebook_rows(campaign.instrument))
     return log_export(
         user=user,
         campaign=campaign,

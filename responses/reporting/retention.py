@@ -37,6 +37,7 @@ from responses.models import (
     Delivery,
     Invitation,
     Response,
+    ResponseExportRow,
 )
 
 REMOVED_DOMAIN = "@verwijderd.invalid"
@@ -147,6 +148,11 @@ def apply_retention(
                 email=_placeholder_email("delivery"), last_error="", context={}
             ),
         }
+        # The COPY export's stored rows hold copies of the open text; the next
+        # export builds them again from the cleared answers.
+        ResponseExportRow.objects.filter(
+            response__campaign_id__in=campaign_ids
+        ).delete()
     return RetentionResult(campaigns=len(campaign_ids), dry_run=False, **counts)
 
 

@@ -9,7 +9,15 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from municipalities.models import Contact
-from responses.models import Answer, AnswerRevision, Delivery, Invitation, Response
+from responses.models import (
+    Answer,
+    AnswerRevision,
+    Delivery,
+    Invitation,
+    Response,
+    ResponseExportRow,
+)
+from responses.reporting.export_store import refresh_export_rows
 from responses.reporting.retention import REMOVED_DOMAIN, apply_retention
 from tests.factories import (
     make_contact,
@@ -163,3 +171,22 @@ def test_apply_retention_command_prints_counts(capsys):
     assert unchanged == "Jan Peeters"
     assert "campaigns past retention: 1" in out and "contacts cleared: 1" in out
     assert Contact.objects.filter(name="Jan Peeters").count() == 0
+
+
+def test_retention_removes_stored_export_rows_with_their_open_text():
+    old, *_ = _world(closed_days_ago=800)
+    recent, *_ = _world(closed_days_ago=10)
+    refresh_export_rows(campaign=old)
+    refresh_export_rows(campaign=recent)
+    assert "Onze schepen" in str(
+        ResponseExportRow.objects.get(response__campaign=old).csv
+    )
+
+    apply_retention(now=NOW, days=730)
+
+    assert not ResponseExportRow.objects.filter(response__campaign=old).exists()
+    assert ResponseExportRow.objects.filter(response__campaign=recent).count() == 1
+    refresh_export_rows(campaign=old)
+    assert "Onze schepen" not in str(
+        ResponseExportRow.objects.get(response__campaign=old).csv
+    )

@@ -117,13 +117,6 @@ def download_export(request: HttpRequest, slug: str):
     layout = form.cleaned_data["layout"] or "response"
     filters = form.filters()
     pseudonymise = form.cleaned_data["pseudonymise"]
-    rows = exports.export_rows(
-        campaign=campaign,
-        layout=layout,
-        labels=form.cleaned_data["labels"],
-        filters=filters,
-        pseudonymise=pseudonymise,
-    )
     user = request.user
 
     def log(count: int) -> None:
@@ -139,30 +132,57 @@ def download_export(request: HttpRequest, slug: str):
         )
 
     return export_download(
-        rows=rows,
         on_done=log,
         campaign=campaign,
         layout=layout,
         fmt=fmt,
+        labels=form.cleaned_data["labels"],
+        filters=filters,
+        pseudonymise=pseudonymise,
         delimiter=form.cleaned_data["delimiter"] or ";",
     )
 
 
-def export_download(*, rows, on_done, campaign, layout, fmt, delimiter=";"):
+def export_download(
+    *,
+    on_done,
+    campaign,
+    layout,
+    fmt,
+    filters,
+    labels=False,
+    pseudonymise=False,
+    delimiter=";",
+):
     """The HTTP response for an export (view and admin actions).
 
     `on_done(count)` runs once the last row has been written, so the ExportLog row
     carries the real count even for a streamed CSV.
     """
-    counted = exports.counting(rows, on_done)
     filename = _filename(campaign, layout, fmt)
     if fmt == "csv":
         response = StreamingHttpResponse(
-            exports.stream_csv(counted, delimiter=delimiter),
+            exports.csv_stream(
+                campaign=campaign,
+                on_done=on_done,
+                layout=layout,
+                labels=labels,
+                filters=filters,
+                delimiter=delimiter,
+                pseudonymise=pseudonymise,
+            ),
             content_type=CONTENT_TYPES["csv"],
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+    rows = exports.export_rows(
+        campaign=campaign,
+        layout=layout,
+        labels=labels,
+        filters=filters,
+        pseudonymise=pseudonymise,
+    )
+    counted = exports.counting(rows, on_done)
     # A zip container cannot be streamed while written; spool it to disk instead.
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     if fmt in STAT_FORMATS:

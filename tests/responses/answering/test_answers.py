@@ -13,7 +13,13 @@ from responses.answering.answers import (
     save_answers,
     submit_response,
 )
-from responses.models import Answer, AnswerRevision, Response, ResponseStatus
+from responses.models import (
+    Answer,
+    AnswerRevision,
+    Response,
+    ResponseExportRow,
+    ResponseStatus,
+)
 from tests.factories import make_invitation, make_started_response
 
 pytestmark = pytest.mark.django_db
@@ -249,6 +255,22 @@ def test_submit_refused_while_required_answers_missing():
         "bel_fte",
     }
     assert mayor.response.status == ResponseStatus.PARTIAL
+
+
+@pytest.mark.services
+def test_submit_builds_the_export_row_on_postgresql(
+    postgres, django_capture_on_commit_callbacks
+):
+    mayor, _ = make_started_response()
+    save_answers(response=mayor.response, invitation=mayor, answers=COMPLETE)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_response(response=mayor.response, invitation=mayor)
+
+    mayor.response.refresh_from_db()
+    row = ResponseExportRow.objects.get(response=mayor.response)
+    assert row.revision == mayor.response.revision
+    assert row.csv["codes"][";"].strip(";")  # the saved answers are in it
 
 
 def test_submit_marks_submitted_and_queues_confirmation_with_answers(
