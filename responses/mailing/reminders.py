@@ -278,7 +278,9 @@ def upcoming_reminders(
                 len(items) + staff,
             )
         # Beat ticks all day: due by the end of a day means sent that day.
-        end_of_day = timezone.localtime(day).replace(hour=23, minute=59, second=0)
+        end_of_day = timezone.localtime(day).replace(
+            hour=23, minute=59, second=59, microsecond=999999
+        )
         day = end_of_day if day < end_of_day else end_of_day + timedelta(days=1)
     return [found.get(rule.stream) or Upcoming(rule, None, 0, 0) for rule in rules]
 

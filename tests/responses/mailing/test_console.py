@@ -204,6 +204,24 @@ def test_close_confirms_and_says_what_it_does(client, sender):
     assert (status_before, campaign.status) == ("open", "closed")
 
 
+def test_schedule_of_an_invitation_sent_in_the_last_minute_of_a_day_keeps_its_day(
+    world,
+):
+    # Beat ticks until midnight: mail sent at 23:59:30 is due 14 days later, same day.
+    campaign, _, _, _ = world
+    add_default_reminder_rules(campaign=campaign)
+    late = timezone.localtime().replace(hour=23, minute=59, second=30, microsecond=0)
+    Delivery.objects.filter(kind=DeliveryKind.INVITATION).update(sent_at=late)
+
+    upcoming = {
+        u.rule.stream: u for u in upcoming_reminders(campaign=campaign, now=late)
+    }
+
+    assert upcoming[ReminderStream.NOT_STARTED].next_date == late.date() + timedelta(
+        days=14
+    )
+
+
 def test_default_schedule_mayors_at_14_days_then_staff_and_a_last_call(world):
     campaign, munis, _, _ = world
     created = add_default_reminder_rules(campaign=campaign)
