@@ -229,8 +229,13 @@ def test_default_schedule_mayors_at_14_days_then_staff_and_a_last_call(world):
 
     first = {u.rule.stream: u for u in upcoming_reminders(campaign=campaign, now=now)}
     later = upcoming_reminders(campaign=campaign, now=now + timedelta(days=22))
+    # Early on the last-call day (not "closing minus 3 days and an hour", which is
+    # the day before when the campaign closes just after midnight).
     last_call = upcoming_reminders(
-        campaign=campaign, now=campaign.closes_at - timedelta(days=3, hours=1)
+        campaign=campaign,
+        now=timezone.localtime(campaign.closes_at - timedelta(days=3)).replace(
+            hour=0, minute=1
+        ),
     )
 
     today = timezone.localtime(now).date()
