@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 from django.db.models import Prefetch, QuerySet
 
@@ -16,28 +18,49 @@ from surveys.models import Instrument, MatrixRow, Option, Question, Section
 _SPEC_CACHE: dict[tuple[object, ...], InstrumentSpec] = {}
 _SPEC_LOCK = threading.Lock()
 _SPEC_CACHE_MAX = 32
+_IDS_CACHE: dict[tuple[object, ...], Mapping[str, int]] = {}
 
 
 def instrument_spec(instrument: Instrument) -> InstrumentSpec:
     """The pure branching spec of an instrument (one query per table, cached)."""
+    return _cached(_SPEC_CACHE, instrument, build_spec)
+
+
+def question_ids(instrument: Instrument) -> Mapping[str, int]:
+    """Question code -> primary key, cached like the spec: a replaced definition
+    keeps the rows of the codes it keeps but may add or drop questions."""
+    return _cached(_IDS_CACHE, instrument, _build_question_ids)
+
+
+def _cached[T](
+    store: dict[tuple[object, ...], T],
+    instrument: Instrument,
+    build: Callable[[Instrument], T],
+) -> T:
     if not instrument.source_sha256:
-        return build_spec(instrument)
+        return build(instrument)
     key = (instrument.pk, instrument.source_sha256, instrument.created_at)
     with _SPEC_LOCK:
-        cached = _SPEC_CACHE.get(key)
+        cached = store.get(key)
     if cached is not None:
         return cached
-    spec = build_spec(instrument)
+    value = build(instrument)
     with _SPEC_LOCK:
-        if len(_SPEC_CACHE) >= _SPEC_CACHE_MAX:
-            _SPEC_CACHE.clear()
-        _SPEC_CACHE[key] = spec
-    return spec
+        if len(store) >= _SPEC_CACHE_MAX:
+            store.clear()
+        store[key] = value
+    return value
+
+
+def _build_question_ids(instrument: Instrument) -> Mapping[str, int]:
+    rows = Question.objects.filter(instrument=instrument).values_list("code", "pk")
+    return MappingProxyType(dict(rows))
 
 
 def clear_spec_cache() -> None:
     with _SPEC_LOCK:
         _SPEC_CACHE.clear()
+        _IDS_CACHE.clear()
 
 
 def build_spec(instrument: Instrument) -> InstrumentSpec:

@@ -14,6 +14,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -64,7 +65,33 @@ def _rate_key(client_ip: str) -> str:
     return f"token-fail:{client_ip}"
 
 
-def resolve_link(*, raw_token: str, client_ip: str) -> LinkLookup:
+def autosave_invitations() -> QuerySet[Invitation]:
+    """Invitations with only what an autosave reads: whether the response may change
+    (campaign dates and status, response status) and the instrument's cache key.
+
+    The bestuur and the instrument's texts, which every page shows, stay behind;
+    touching another field of these rows costs a query per field.
+    """
+    return Invitation.objects.select_related("campaign__instrument", "response").only(
+        "token_hash",
+        "revoked_at",
+        "campaign__status",
+        "campaign__opens_at",
+        "campaign__closes_at",
+        "campaign__edit_until",
+        "campaign__instrument__source_sha256",
+        "campaign__instrument__created_at",
+        "response__campaign_id",
+        "response__status",
+    )
+
+
+def resolve_link(
+    *,
+    raw_token: str,
+    client_ip: str,
+    invitations: QuerySet[Invitation] | None = None,
+) -> LinkLookup:
     """Find the invitation behind a link, limiting failed lookups.
 
     Failures are counted per client address and over all addresses. Past either
@@ -73,8 +100,9 @@ def resolve_link(*, raw_token: str, client_ip: str) -> LinkLookup:
     out every respondent behind it. Letting valid links through leaks nothing
     useful, since a guess hits one of 2^256 tokens; the limit is there to stop
     scanners and to make a guessing run visible (docs/security.md).
+    `invitations` narrows what is loaded (find_invitation).
     """
-    invitation = find_invitation(raw_token=raw_token)
+    invitation = find_invitation(raw_token=raw_token, invitations=invitations)
     if invitation is not None:
         return LinkLookup(LinkState.OK, invitation)
     key = _rate_key(client_ip)

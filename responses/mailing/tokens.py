@@ -20,6 +20,7 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,22 +64,30 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def find_invitation(*, raw_token: str) -> Invitation | None:
-    """The active invitation for a raw token, or None (unknown, malformed, revoked)."""
+def find_invitation(
+    *, raw_token: str, invitations: QuerySet[Invitation] | None = None
+) -> Invitation | None:
+    """The active invitation for a raw token, or None (unknown, malformed, revoked).
+
+    `invitations` may narrow what is loaded with it (the autosave reads a few
+    columns); by default the campaign, instrument, bestuur and response come along.
+    """
     if not raw_token or len(raw_token) > 100:
         return None
     digest = hash_token(raw_token)
-    invitation = (
-        Invitation.objects.select_related(
+    if invitations is None:
+        invitations = Invitation.objects.select_related(
             "campaign", "municipality", "response", "campaign__instrument"
         )
-        .filter(token_hash=digest)
-        .first()
-    )
+    invitation = invitations.filter(token_hash=digest).first()
     if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
         return None
     if invitation.revoked_at is not None:
         return None
+    response = invitation.response
+    if response is not None and response.campaign_id == invitation.campaign_id:
+        # The same row, already loaded: response.campaign would read it again.
+        response.campaign = invitation.campaign
     return invitation
 
 
