@@ -17,10 +17,10 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -65,21 +65,18 @@ def hash_token(raw: str) -> str:
 
 
 def find_invitation(
-    *, raw_token: str, invitations: QuerySet[Invitation] | None = None
+    *, raw_token: str, lookup: Callable[[str], Invitation | None] | None = None
 ) -> Invitation | None:
     """The active invitation for a raw token, or None (unknown, malformed, revoked).
 
-    `invitations` may narrow what is loaded with it (the autosave reads a few
-    columns); by default the campaign, instrument, bestuur and response come along.
+    `lookup` (token hash -> invitation) may narrow what is loaded with it (the
+    autosave reads a few columns); by default the campaign, instrument, bestuur and
+    response come along.
     """
     if not raw_token or len(raw_token) > 100:
         return None
     digest = hash_token(raw_token)
-    if invitations is None:
-        invitations = Invitation.objects.select_related(
-            "campaign", "municipality", "response", "campaign__instrument"
-        )
-    invitation = invitations.filter(token_hash=digest).first()
+    invitation = (lookup or _with_everything)(digest)
     if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
         return None
     if invitation.revoked_at is not None:
@@ -89,6 +86,16 @@ def find_invitation(
         # The same row, already loaded: response.campaign would read it again.
         response.campaign = invitation.campaign
     return invitation
+
+
+def _with_everything(digest: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related(
+            "campaign", "municipality", "response", "campaign__instrument"
+        )
+        .filter(token_hash=digest)
+        .first()
+    )
 
 
 def raw_token_for(invitation: Invitation) -> str:

@@ -45,22 +45,23 @@ LINK_PAGES = {
 }
 
 
-def with_invitation(view=None, *, invitations=None):
+def with_invitation(view=None, *, load=None):
     """Resolve the link (rate-limited) and hand the view an active invitation.
 
-    `@with_invitation(invitations=...)` loads only what that view reads.
+    `@with_invitation(load=...)` (token hash -> invitation) loads only what that
+    view reads.
     Error responses are marked as logged: Django's request logger would otherwise
     write "Forbidden: /b/<token>/..." and put a live token in the logs.
     """
     if view is None:
-        return partial(with_invitation, invitations=invitations)
+        return partial(with_invitation, load=load)
 
     @wraps(view)
     def wrapper(request, token, *args, **kwargs):
         lookup = resolve_link(
             raw_token=token,
             client_ip=client_ip(request),
-            invitations=invitations() if invitations else None,
+            lookup=load,
         )
         if lookup.state != LinkState.OK:
             status, title, text = LINK_PAGES[lookup.state]

@@ -20,7 +20,7 @@ from responses.answering.pages import (
     section_page,
     section_state,
 )
-from responses.answering.respondents import autosave_invitations, can_edit
+from responses.answering.respondents import autosave_invitation, can_edit
 from responses.answering.views.common import (
     base_context,
     questionnaire_gate,
@@ -125,7 +125,7 @@ def answer_section(request, invitation, token, section):
     return redirect(url_for("answer-section", token, section=target))
 
 
-@with_invitation(invitations=autosave_invitations)
+@with_invitation(load=autosave_invitation)
 @require_POST
 def autosave(request, invitation, token, section):
     """htmx: save one question.
