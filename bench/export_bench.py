@@ -337,7 +337,7 @@ def main() -> None:
     load_before = os.getloadavg()
     modes = ["floor", "copy", "generator"] + (["xlsx"] if args.xlsx else [])
     generator_rounds = args.generator_rounds or args.rounds
-    table = []
+    table: list[tuple[object, ...]] = []
     for n in sizes:
         slug = f"{SLUG}-{n}"
         # The stored rows are built before the timed runs, as a submit or an

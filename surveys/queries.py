@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -22,6 +22,7 @@ from surveys.models import Instrument, MatrixRow, Option, Question, Section
 _CACHE: dict[tuple[object, ...], tuple[InstrumentSpec, InstrumentTexts]] = {}
 _SPEC_LOCK = threading.Lock()
 _SPEC_CACHE_MAX = 32
+_IDS_CACHE: dict[tuple[object, ...], Mapping[str, int]] = {}
 
 
 @dataclass(frozen=True)
@@ -62,25 +63,45 @@ def instrument_texts(instrument: Instrument) -> InstrumentTexts:
     return _compiled(instrument)[1]
 
 
+def question_ids(instrument: Instrument) -> Mapping[str, int]:
+    """Question code -> primary key, cached like the spec: a replaced definition
+    keeps the rows of the codes it keeps but may add or drop questions."""
+    return _cached(_IDS_CACHE, instrument, _build_question_ids)
+
+
 def _compiled(instrument: Instrument) -> tuple[InstrumentSpec, InstrumentTexts]:
+    return _cached(_CACHE, instrument, _build)
+
+
+def _cached[T](
+    store: dict[tuple[object, ...], T],
+    instrument: Instrument,
+    build: Callable[[Instrument], T],
+) -> T:
     key = version_key(instrument)
     if key is None:
-        return _build(instrument)
+        return build(instrument)
     with _SPEC_LOCK:
-        cached = _CACHE.get(key)
+        cached = store.get(key)
     if cached is not None:
         return cached
-    built = _build(instrument)
+    value = build(instrument)
     with _SPEC_LOCK:
-        if len(_CACHE) >= _SPEC_CACHE_MAX:
-            _CACHE.clear()
-        _CACHE[key] = built
-    return built
+        if len(store) >= _SPEC_CACHE_MAX:
+            store.clear()
+        store[key] = value
+    return value
+
+
+def _build_question_ids(instrument: Instrument) -> Mapping[str, int]:
+    rows = Question.objects.filter(instrument=instrument).values_list("code", "pk")
+    return MappingProxyType(dict(rows))
 
 
 def clear_spec_cache() -> None:
     with _SPEC_LOCK:
         _CACHE.clear()
+        _IDS_CACHE.clear()
 
 
 def build_spec(instrument: Instrument) -> InstrumentSpec:

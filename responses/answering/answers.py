@@ -15,15 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
+from responses.answering.answer_writes import Conflict, Written, write_answer
 from responses.answering.queries import (
     StoredAnswers,
     is_empty,
@@ -40,8 +39,6 @@ from responses.answering.respondents import (
 from responses.answering.texts import numbered_for_display
 from responses.mailing.outbox import queue_mail
 from responses.models import (
-    Answer,
-    AnswerRevision,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
@@ -51,7 +48,7 @@ from responses.models import (
 )
 from responses.reporting.tasks import refresh_export_row_task
 from surveys import branching
-from surveys.queries import instrument_spec
+from surveys.queries import instrument_spec, question_ids
 from surveys.types import kind
 
 
@@ -62,18 +59,6 @@ class Submitted:
     value: Any
     other_text: str = ""
     base_revision: int = 0
-
-
-@dataclass(frozen=True)
-class Conflict:
-    code: str
-    their_value: Any
-    their_other_text: str
-    their_revision: int
-    by_name: str
-    at: datetime
-    your_value: Any
-    your_other_text: str
 
 
 @dataclass
@@ -106,13 +91,13 @@ def save_answers(
 ) -> SaveResult:
     """Validate and store posted answers per question; see the module docstring.
 
-    `stored` may pass the answers the caller already read for this request.
+    `stored` may pass the answers the caller already read for this request; the
+    result's `stored` and `evaluation` are then derived from them and the writes,
+    without reading the answers again.
     """
     now = now or timezone.now()
-    spec = instrument_spec(response.campaign.instrument)
-    question_ids = dict(
-        response.campaign.instrument.questions.values_list("code", "pk")
-    )
+    instrument = response.campaign.instrument
+    spec = instrument_spec(instrument)
     result = SaveResult()
     stored = stored if stored is not None else stored_answers(response=response)
     merged = dict(stored.values)
@@ -137,6 +122,11 @@ def save_answers(
     # dropped below and never count for conditions, so it also describes the
     # stored state afterwards unless a conflict kept a colleague's value.
     evaluation = branching.evaluate(spec, merged)
+    after = StoredAnswers(
+        values=dict(stored.values),
+        others=dict(stored.others),
+        revisions=dict(stored.revisions),
+    )
     for code, posted in valid.items():
         if code not in evaluation.visible:
             if not is_empty(posted.value):
@@ -148,160 +138,47 @@ def save_answers(
             value = kind(question).visible_value(
                 question, value, evaluation.visible_rows(code)
             )
-        outcome = _write_one(
+        if is_empty(value):
+            value = None
+        if value is None and not posted.other_text and code not in stored.revisions:
+            result.unchanged.append(code)  # nothing stored, nothing to clear
+            continue
+        written = write_answer(
             response=response,
-            question_id=question_ids[code],
+            invitation=invitation,
+            question_id=question_ids(instrument)[code],
             code=code,
-            value=None if is_empty(value) else value,
+            value=value,
             other_text=posted.other_text,
             base=posted.base_revision,
-            invitation=invitation,
             now=now,
         )
-        if isinstance(outcome, Conflict):
-            result.conflicts[code] = outcome
-        elif outcome:
+        _remember(after, code, written)
+        if written.conflict is not None:
+            result.conflicts[code] = written.conflict
+        elif written.saved:
             result.saved.append(code)
         else:
             result.unchanged.append(code)
-    if result.saved:
-        Response.objects.filter(pk=response.pk).update(
-            revision=F("revision") + 1, updated_at=now
-        )
-        Response.objects.filter(pk=response.pk, status=ResponseStatus.STARTED).update(
-            status=ResponseStatus.PARTIAL
-        )
-        response.refresh_from_db(fields=["status", "revision", "updated_at"])
-    result.stored = stored_answers(response=response)
+    result.stored = after
     result.evaluation = (
-        branching.evaluate(spec, result.stored.values)
-        if result.conflicts
-        else evaluation
+        branching.evaluate(spec, after.values) if result.conflicts else evaluation
     )
     return result
 
 
-def _write_one(
-    *, response, question_id, code, value, other_text, base, invitation, now
-) -> bool | Conflict:
-    """Store one answer; True = saved, False = nothing to change, Conflict = refused."""
-    with transaction.atomic():
-        row = (
-            Answer.objects.select_for_update(of=("self",))
-            .select_related("answered_by")
-            .filter(response=response, question_id=question_id)
-            .first()
-        )
-        if row is None:
-            if value is None and not other_text:
-                return False
-            try:
-                with transaction.atomic():
-                    row = Answer.objects.create(
-                        response=response,
-                        question_id=question_id,
-                        value=value,
-                        other_text=other_text,
-                        answered_by=invitation,
-                        revision=1,
-                    )
-            except IntegrityError:
-                # A colleague created the answer between our read and our insert.
-                row = Answer.objects.select_related("answered_by").get(
-                    response=response, question_id=question_id
-                )
-                return _conflict(code, row, value, other_text)
-            _record_revision(row, now=now)
-            return True
-        if row.value == value and row.other_text == other_text:
-            return False
-        if row.revision != base:
-            if _unchanged_since(row, base, value, other_text):
-                # The respondent re-posted what they saw; the newer value stands.
-                return False
-            return _conflict(code, row, value, other_text)
-        # The revision predicate keeps this race-free even where row locks are no-ops.
-        updated = Answer.objects.filter(pk=row.pk, revision=base).update(
-            value=value,
-            other_text=other_text,
-            answered_by=invitation,
-            revision=base + 1,
-            updated_at=now,
-        )
-        if updated != 1:
-            row.refresh_from_db()
-            return _conflict(code, row, value, other_text)
-        row.refresh_from_db()
-        _record_revision(row, now=now)
-        return True
-
-
-def _unchanged_since(row: Answer, base: int, value, other_text) -> bool:
-    if base == 0:
-        return value is None and not other_text
-    seen = AnswerRevision.objects.filter(answer=row, revision=base).first()
-    return seen is not None and seen.value == value and seen.other_text == other_text
-
-
-def _record_revision(row: Answer, *, now: datetime) -> None:
-    """Append the new state to the answer's history, coalescing autosave bursts.
-
-    Typing a sentence autosaves many times. A save by the same person within
-    ANSWER_REVISION_COALESCE_SECONDS overwrites the newest history row, except the
-    first row of that person's run: a colleague's page may carry that revision, and
-    _unchanged_since needs its value to tell a stale re-post from a real conflict.
-    Only the newest ANSWER_HISTORY_LIMIT rows are kept, so no client can grow the
-    table without bound.
-    """
-    last, previous = (
-        list(AnswerRevision.objects.filter(answer=row).order_by("-revision")[:2])
-        + [None, None]
-    )[:2]
-    window = now - timedelta(seconds=settings.ANSWER_REVISION_COALESCE_SECONDS)
-    same_run = (
-        last is not None
-        and previous is not None
-        and last.answered_by_id == previous.answered_by_id == row.answered_by_id
-        and last.saved_at >= window
-        and previous.saved_at >= window
-    )
-    if same_run and last is not None:
-        AnswerRevision.objects.filter(pk=last.pk).update(
-            value=row.value,
-            other_text=row.other_text,
-            revision=row.revision,
-            saved_at=now,
-        )
-        return
-    created = AnswerRevision.objects.create(
-        answer=row,
-        value=row.value,
-        other_text=row.other_text,
-        answered_by=row.answered_by,
-        revision=row.revision,
-    )
-    # auto_now_add ignores a given value; the service clock decides the window.
-    AnswerRevision.objects.filter(pk=created.pk).update(saved_at=now)
-    stale = AnswerRevision.objects.filter(answer=row).order_by("-revision")[
-        settings.ANSWER_HISTORY_LIMIT :
-    ]
-    stale_ids = list(stale.values_list("pk", flat=True))
-    if stale_ids:
-        AnswerRevision.objects.filter(pk__in=stale_ids).delete()
-
-
-def _conflict(code: str, row: Answer, value, other_text) -> Conflict:
-    who = row.answered_by.name if row.answered_by else "een collega"
-    return Conflict(
-        code=code,
-        their_value=row.value,
-        their_other_text=row.other_text,
-        their_revision=row.revision,
-        by_name=who,
-        at=row.updated_at,
-        your_value=value,
-        your_other_text=other_text,
-    )
+def _remember(stored: StoredAnswers, code: str, written: Written) -> None:
+    """Put one write's outcome into the request's copy of the stored answers."""
+    if written.revision:
+        stored.revisions[code] = written.revision
+    if is_empty(written.value):
+        stored.values.pop(code, None)
+    else:
+        stored.values[code] = written.value
+    if written.other_text:
+        stored.others[code] = written.other_text
+    else:
+        stored.others.pop(code, None)
 
 
 def remember_section(*, response: Response, section: str) -> None:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from municipalities.queries import current_municipalities
@@ -80,20 +83,26 @@ class SectionState:
 
     def form(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> SectionForm:
         """The section form (or, with `questions=`, the form of one question)."""
+        questions = kwargs.get("questions", self.questions)
         options = {
-            "questions": self.questions,
+            "questions": questions,
             "known_codes": self.codes,
             "revisions": self.stored.revisions,
             "values": self.stored.values,
             "others": self.stored.others,
-            "municipality_choices": self._municipality_choices(),
+            # Read only for a form that shows such a question (an autosave of
+            # another question of the page needs no list of every bestuur).
+            "municipality_choices": self._municipality_choices(questions),
         } | kwargs
         return (
             SectionForm(data, **options) if data is not None else SectionForm(**options)
         )
 
-    def _municipality_choices(self) -> list[tuple[str, str]]:
-        if not any(kind(q).mirrors_besturen for q in self.questions):
+    @staticmethod
+    def _municipality_choices(
+        questions: tuple[QuestionSpec, ...],
+    ) -> list[tuple[str, str]]:
+        if not any(kind(q).mirrors_besturen for q in questions):
             return []
         today = current_municipalities().order_by("name")
         return [(m.nis_code, m.name) for m in today]
@@ -318,22 +327,30 @@ def has_open_required(*, state: SectionState) -> bool:
     )
 
 
-def autosave_page(
+@dataclass(frozen=True)
+class AutosaveReply:
+    """What one autosave answers: HX-Trigger events for the page to apply, and the
+    question's feedback fragment only when it needs more than a status line (an
+    error, a refused answer, a colleague's conflicting change)."""
+
+    events: dict[str, Any]
+    fragment: dict[str, Any] | None
+
+
+def autosave_reply(
     *,
     state: SectionState,
     question: QuestionSpec,
     errors: list[str],
     conflict: Conflict | None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(template data, HX-Trigger data) of one autosaved question."""
+    saved_at: datetime,
+) -> AutosaveReply:
+    """The reply to one autosaved question, from the state after the save."""
     evaluation = state.evaluation
     code = question.code
-    block = {
-        "q": question,
-        "errors": errors,
-        "revision": state.stored.revisions.get(code, 0),
-    } | _conflict_fields(question, conflict)
-    trigger = {
+    revision = state.stored.revisions.get(code, 0)
+    progress = _progress(evaluation, state.section)
+    events: dict[str, Any] = {
         "surveyVisibility": {
             "visible": sorted(c for c in state.codes if c in evaluation.visible),
             "rows": {
@@ -343,8 +360,20 @@ def autosave_page(
             "question": code,
         }
     }
-    progress = _progress(evaluation, state.section)
-    return {"b": block, "section": state.section, **progress}, trigger
+    if errors or conflict:
+        block = {"q": question, "errors": errors, "revision": revision}
+        block |= _conflict_fields(question, conflict)
+        fragment = {"b": block, "section": state.section, **progress}
+        return AutosaveReply(events=events, fragment=fragment)
+    time = time_format(timezone.localtime(saved_at), "H:i")
+    events["surveySaved"] = {
+        "question": code,
+        "revision": revision,
+        "status": _("Opgeslagen om %(time)s") % {"time": time},
+        "progress": progress
+        | {"label": _("Voortgang: %(percent)s%%") % {"percent": progress["percent"]}},
+    }
+    return AutosaveReply(events=events, fragment=None)
 
 
 def appeared_questions(before: SectionState, after: SectionState) -> list[str]:

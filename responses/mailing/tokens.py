@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
@@ -63,23 +64,38 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def find_invitation(*, raw_token: str) -> Invitation | None:
-    """The active invitation for a raw token, or None (unknown, malformed, revoked)."""
+def find_invitation(
+    *, raw_token: str, lookup: Callable[[str], Invitation | None] | None = None
+) -> Invitation | None:
+    """The active invitation for a raw token, or None (unknown, malformed, revoked).
+
+    `lookup` (token hash -> invitation) may narrow what is loaded with it (the
+    autosave reads a few columns); by default the campaign, instrument, bestuur and
+    response come along.
+    """
     if not raw_token or len(raw_token) > 100:
         return None
     digest = hash_token(raw_token)
-    invitation = (
+    invitation = (lookup or _with_everything)(digest)
+    if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
+        return None
+    if invitation.revoked_at is not None:
+        return None
+    response = invitation.response
+    if response is not None and response.campaign_id == invitation.campaign_id:
+        # The same row, already loaded: response.campaign would read it again.
+        response.campaign = invitation.campaign
+    return invitation
+
+
+def _with_everything(digest: str) -> Invitation | None:
+    return (
         Invitation.objects.select_related(
             "campaign", "municipality", "response", "campaign__instrument"
         )
         .filter(token_hash=digest)
         .first()
     )
-    if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
-        return None
-    if invitation.revoked_at is not None:
-        return None
-    return invitation
 
 
 def raw_token_for(invitation: Invitation) -> str:

@@ -38,6 +38,30 @@
     }
   }
 
+  // A save that went through answers 204 with this event instead of a fragment:
+  // the revision the next save is based on, the status line and the progress.
+  function applySaved(detail) {
+    var code = detail.question;
+    var revision = document.getElementById("rev-" + code);
+    if (revision) revision.value = detail.revision;
+    var feedback = document.getElementById("fb-" + code);
+    if (feedback) {
+      var note = document.createElement("span");
+      note.className = "saved-status small text-success";
+      note.textContent = detail.status;
+      feedback.replaceChildren(note);
+    }
+    var progress = detail.progress;
+    var bar = document.getElementById("progress-bar");
+    if (progress && bar) {
+      bar.max = progress.total || 1;
+      bar.value = progress.done;
+      bar.textContent = progress.percent + "%";
+      var label = document.querySelector('label[for="progress-bar"]');
+      if (label) label.textContent = progress.label;
+    }
+  }
+
   // Visible questions read 1, 2, 3... without gaps; the server numbers the page the
   // same way, so this only matters when an answer shows or hides a follow-up.
   function renumber(form) {
@@ -120,6 +144,9 @@
       otherInputs(form);
       document.body.addEventListener("surveyVisibility", function (event) {
         applyVisibility(form, event.detail || {});
+      });
+      document.body.addEventListener("surveySaved", function (event) {
+        applySaved(event.detail || {});
       });
       // A failed autosave must be visible: the answer is still in the page and is
       // saved by "Volgende" or "Opslaan en later verder".

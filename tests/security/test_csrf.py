@@ -114,5 +114,5 @@ def test_post_with_csrf_token_passes_the_check(staff_client):
         {"_question": "q4", "q-q4": "met csrf", "csrfmiddlewaretoken": token},
     )
 
-    assert reply.status_code == 200
+    assert reply.status_code == 204
     assert Answer.objects.get(response=mayor.response).value == "met csrf"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -45,16 +45,24 @@ LINK_PAGES = {
 }
 
 
-def with_invitation(view):
+def with_invitation(view=None, *, load=None):
     """Resolve the link (rate-limited) and hand the view an active invitation.
 
+    `@with_invitation(load=...)` (token hash -> invitation) loads only what that
+    view reads.
     Error responses are marked as logged: Django's request logger would otherwise
     write "Forbidden: /b/<token>/..." and put a live token in the logs.
     """
+    if view is None:
+        return partial(with_invitation, load=load)
 
     @wraps(view)
     def wrapper(request, token, *args, **kwargs):
-        lookup = resolve_link(raw_token=token, client_ip=client_ip(request))
+        lookup = resolve_link(
+            raw_token=token,
+            client_ip=client_ip(request),
+            lookup=load,
+        )
         if lookup.state != LinkState.OK:
             status, title, text = LINK_PAGES[lookup.state]
             reply = render(

@@ -14,13 +14,13 @@ from responses.answering.answers import remember_section, save_answers
 from responses.answering.pages import (
     UnknownSection,
     appeared_questions,
-    autosave_page,
+    autosave_reply,
     has_open_required,
     page_check,
     section_page,
     section_state,
 )
-from responses.answering.respondents import can_edit
+from responses.answering.respondents import autosave_invitation, can_edit
 from responses.answering.views.common import (
     base_context,
     questionnaire_gate,
@@ -128,10 +128,15 @@ def answer_section(request, invitation, token, section):
     return redirect(url_for("answer-section", token, section=target))
 
 
-@with_invitation
+@with_invitation(load=autosave_invitation)
 @require_POST
 def autosave(request, invitation, token, section):
-    """htmx: save one question; answer with its feedback fragment and the visibility."""
+    """htmx: save one question.
+
+    A save that went through answers 204 with the new revision, progress and
+    visibility as HX-Trigger events (static/js/survey.js applies them); an error, a
+    refused answer or a conflict answers with the question's feedback fragment.
+    """
     response = invitation.response
     if response is None or not can_edit(
         campaign=invitation.campaign, response=response
@@ -166,20 +171,24 @@ def autosave(request, invitation, token, section):
                     "antwoorden."
                 )
             ]
-    page, trigger = autosave_page(
-        state=state, question=question, errors=errors, conflict=conflict
+    saved_at = timezone.now()
+    answer = autosave_reply(
+        state=state,
+        question=question,
+        errors=errors,
+        conflict=conflict,
+        saved_at=saved_at,
     )
-    context = (
-        base_context(invitation, token)
-        | page
-        | {
-            "saved_at": timezone.localtime(),
+    if answer.fragment is None:
+        reply = HttpResponse(status=204)
+    else:
+        context = answer.fragment | {
+            "saved_at": timezone.localtime(saved_at),
             "section_url": url_for("answer-section", token, section=section),
             "oob": True,
         }
-    )
-    reply = render(request, "responses/respondent/_autosave.html", context)
-    for name, params in trigger.items():
+        reply = render(request, "responses/respondent/_autosave.html", context)
+    for name, params in answer.events.items():
         reply = trigger_client_event(reply, name, params)
     return reply
 

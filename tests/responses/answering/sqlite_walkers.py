@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import threading
 
@@ -43,13 +42,14 @@ def walk(token: str, failures: list, lock: threading.Lock) -> None:
                 },
                 HTTP_HX_REQUEST="true",
             )
-            body = page.content.decode()
-            if page.status_code != 200 or "Opgeslagen om" not in body:
+            events = json.loads(page.headers.get("HX-Trigger", "{}"))
+            saved = events.get("surveySaved")
+            if page.status_code != 204 or not saved:
                 with lock:
-                    failures.append(f"{page.status_code}: {body[:200]}")
-            # The next post carries the revision the page now shows, as htmx does.
-            found = re.search(r'id="rev-pol_toelichting" value="(\d+)"', body)
-            revision = found.group(1) if found else revision
+                    failures.append(f"{page.status_code}: {page.content[:200]!r}")
+            # The next post carries the revision the page now shows, as survey.js
+            # sets it from the event.
+            revision = str(saved["revision"]) if saved else revision
     except Exception as exc:  # noqa: BLE001 - report every failure to the test
         with lock:
             failures.append(f"{type(exc).__name__}: {exc}")

@@ -162,10 +162,13 @@ def test_autosave_saves_one_question_and_reports_visibility(client):
         },
     )
 
-    trigger = json.loads(reply.headers["HX-Trigger"])["surveyVisibility"]
-    html = reply.content.decode()
-    assert "Opgeslagen om" in html
-    assert 'id="rev-rad_signalen" value="1" data-hx-swap-oob="true"' in html
+    events = json.loads(reply.headers["HX-Trigger"])
+    trigger, saved = events["surveyVisibility"], events["surveySaved"]
+    # No fragment: the page applies the new revision, status line and progress.
+    assert (reply.status_code, reply.content) == (204, b"")
+    assert saved["question"] == "rad_signalen" and saved["revision"] == 1
+    assert saved["status"].startswith("Opgeslagen om ")
+    assert saved["progress"]["label"] == f"Voortgang: {saved['progress']['percent']}%"
     assert trigger["visible"] == ["rad_dreiging", "rad_signalen", "rad_vormen"]
     assert trigger["rows"] == {"rad_dreiging": ["extreemrechts", "extreemlinks"]}
     # Only the triggering question is saved, even though the whole form was posted.
@@ -278,7 +281,10 @@ def test_two_editors_conflict_is_shown_on_that_question(client):
     assert "van Sam" in html
     assert "Kies welke versie u wil bewaren." in html
     assert 'id="rev-pol_toelichting" value="2"' in html
-    assert "Opgeslagen om" in other.content.decode()
+    assert (
+        "Opgeslagen om"
+        in json.loads(other.headers["HX-Trigger"])["surveySaved"]["status"]
+    )
     answer = Answer.objects.get(question__code="pol_toelichting")
     assert (answer.value, answer.answered_by) == ("van Sam", colleague)
     assert list(
