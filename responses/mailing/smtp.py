@@ -44,6 +44,9 @@ class SmtpTemporaryError(Exception):
     """
 
     uncertain = False
+    # True when no connection to the relay could be made at all: the other mails of
+    # a chunk would fail the same way, so the chunk stops trying (see chunks.py).
+    unreachable = False
 
 
 BeforeEndOfData = Callable[[], None]
@@ -186,7 +189,9 @@ def _get_connection(options: dict) -> smtplib.SMTP:
         if username:
             conn.login(username, options.get("password") or "")
     except (smtplib.SMTPException, OSError) as exc:
-        raise SmtpTemporaryError(f"cannot connect: {exc}") from exc
+        error = SmtpTemporaryError(f"cannot connect: {exc}")
+        error.unreachable = True
+        raise error from exc
     _connection, _connection_key = conn, key
     return conn
 

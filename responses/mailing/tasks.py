@@ -22,6 +22,27 @@ def send_delivery_task(self, delivery_id: int) -> str:
         raise self.retry(countdown=exc.countdown, exc=exc) from exc
 
 
+@shared_task(bind=True, name="responses.send_deliveries", acks_late=False)
+def send_deliveries_task(self, delivery_ids: list[int]) -> dict[str, int]:
+    """Send a chunk of Delivery rows on one SMTP connection (mailing/chunks.py).
+
+    Rows back in PENDING after a temporary error are sent again by a new chunk
+    task per backoff delay; a lost message is only a lost hint (the sweep).
+    """
+    from collections import Counter, defaultdict
+
+    from responses.mailing.chunks import send_deliveries
+
+    outcomes = send_deliveries(delivery_ids=delivery_ids)
+    later: dict[int, list[int]] = defaultdict(list)
+    for pk, outcome in outcomes.items():
+        if outcome.status == "retry":
+            later[outcome.countdown].append(pk)
+    for countdown, ids in sorted(later.items()):
+        send_deliveries_task.apply_async((ids,), countdown=countdown)
+    return dict(Counter(outcome.status for outcome in outcomes.values()))
+
+
 @shared_task(bind=True, name="responses.send_due_reminders", acks_late=False)
 def send_due_reminders_task(self, campaign_id: int | None = None) -> dict:
     """Beat tick: queue due reminders for open campaigns and recover lost deliveries."""
