@@ -1,12 +1,17 @@
 """Mail throughput: N invitations through the real worker vs a plain smtplib loop.
 
 Real services: PostgreSQL (a dedicated database, recreated), Redis, a `celery worker`
-subprocess and an aiosmtpd sink on loopback. Not part of the test suite.
+subprocess and an aiosmtpd sink on loopback (a thread of this process). The floor
+is a plain smtplib loop (one connection, one small EmailMessage per mail) in its own
+process, so it does not share this process's GIL with the sink, exactly like the
+worker. Floor and worker runs alternate (`--pairs`), with the load average before
+and after each run. Not part of the test suite.
 
-    DB_HOST=127.0.0.1 DB_USER=postgres \
-        .venv/bin/python bench/mail_throughput.py --n 10000
+    DB_HOST=127.0.0.1 DB_USER=postgres .venv/bin/python bench/mail_throughput.py \\
+        --n 2000 --pairs 3
 
-Prints one Markdown table row per variant (mails/s, total seconds, peak RSS).
+Prints a Markdown table (one row per run) and the ratio worker/floor per pair.
+`measure_mail_ratio()` returns the same numbers for other scripts.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import smtplib
 import subprocess
 import sys
 import threading
@@ -24,11 +28,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+FLOOR = r"""
+import smtplib, sys, time
+from email.message import EmailMessage
+port, n, tag = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+start = time.monotonic()
+with smtplib.SMTP("127.0.0.1", port) as conn:
+    for i in range(n):
+        msg = EmailMessage()
+        msg["From"] = "VVSG <radicalisering@vvsg.be>"
+        msg["To"] = f"floor{tag}-{i:05d}@bench.test"
+        msg["Subject"] = "Ledenbevraging"
+        msg.set_content("Beste burgemeester,\n\nhttps://example.test/b/token/\n")
+        conn.send_message(msg)
+print(time.monotonic() - start)
+"""
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument(
         "--db", default=os.environ.get("BENCH_DB_NAME", "vvsg_bench_mail")
     )
@@ -55,13 +76,13 @@ class CountingHandler:
 def wait_for(handler: CountingHandler, n: int, timeout: float) -> float:
     start = time.monotonic()
     while handler.count < n and time.monotonic() - start < timeout:
-        time.sleep(0.01)
+        time.sleep(0.005)
     if handler.count < n:
         raise SystemExit(f"only {handler.count}/{n} mails arrived in {timeout}s")
     return time.monotonic()
 
 
-def recreate_database(args) -> None:
+def recreate_database(db: str) -> None:
     import psycopg
 
     conninfo = {
@@ -72,18 +93,18 @@ def recreate_database(args) -> None:
         "autocommit": True,
     }
     with psycopg.connect(**conninfo) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{args.db}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{db}"')
 
 
-def setup_django(args, port: int) -> None:
+def setup_django(db: str, redis_url: str, port: int) -> None:
     os.environ.update(
         DJANGO_SETTINGS_MODULE="vvsg_survey.settings",
         DB_ENGINE="postgresql",
-        DB_NAME=args.db,
+        DB_NAME=db,
         DB_HOST=os.environ.get("DB_HOST", "127.0.0.1"),
         DB_USER=os.environ.get("DB_USER", "postgres"),
-        CELERY_BROKER_URL=args.redis,
+        CELERY_BROKER_URL=redis_url,
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(port),
         LOG_LEVEL="WARNING",
@@ -96,11 +117,8 @@ def setup_django(args, port: int) -> None:
     call_command("migrate", verbosity=0)
 
 
-def seed(n: int):
-    from django.utils import timezone
-
+def seed(n: int) -> None:
     from municipalities.models import Contact, ContactRole, Municipality, Province
-    from responses.models import Campaign, CampaignStatus
     from surveys.models import Instrument
 
     province = Province.objects.create(nis_code="10000", name="Antwerpen")
@@ -117,25 +135,38 @@ def seed(n: int):
         )
         for m in munis
     )
-    instrument = Instrument.objects.create(code="bench", version="1", title="Bench")
+    Instrument.objects.create(code="bench", version="1", title="Bench")
+
+
+def new_campaign(run: int):
+    """A fresh open campaign: its send_invitations() queues one mail per mayor."""
+    from django.utils import timezone
+
+    from responses.models import Campaign, CampaignStatus
+    from surveys.models import Instrument
+
     now = timezone.now()
     return Campaign.objects.create(
-        instrument=instrument,
-        name="Bench",
-        slug="bench",
+        instrument=Instrument.objects.get(code="bench"),
+        name=f"Bench {run}",
+        slug=f"bench-{run}",
         status=CampaignStatus.OPEN,
         opens_at=now,
         closes_at=now + timezone.timedelta(days=30),
     )
 
 
-def start_worker(args, port: int, log: Path) -> subprocess.Popen:
+def start_worker(
+    redis_url: str, port: int, concurrency: int, log: Path
+) -> subprocess.Popen:
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
     env = {
         **os.environ,
-        "DB_CONN_MAX_AGE": "60",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(port),
-        "CELERY_BROKER_URL": args.redis,
+        "CELERY_BROKER_URL": redis_url,
         "LOG_LEVEL": "WARNING",
     }
     proc = subprocess.Popen(
@@ -147,7 +178,7 @@ def start_worker(args, port: int, log: Path) -> subprocess.Popen:
             "vvsg_survey",
             "worker",
             "--pool=prefork",
-            f"--concurrency={args.concurrency}",
+            f"--concurrency={concurrency}",
             "--loglevel=WARNING",
             "--without-gossip",
             "--without-mingle",
@@ -161,19 +192,14 @@ def start_worker(args, port: int, log: Path) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    import redis
-
-    client = redis.Redis.from_url(args.redis)
-    client.flushdb()
     # "ready" is logged at INFO only; wait until the worker consumes a probe instead.
     from vvsg_survey.celery import app
 
-    app.conf.broker_url = args.redis
+    app.conf.broker_url = redis_url
     app.conf.task_always_eager = False
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        replies = app.control.ping(timeout=0.5)
-        if replies:
+        if app.control.ping(timeout=0.5):
             return proc
         if proc.poll() is not None:
             raise SystemExit(log.read_text())
@@ -197,65 +223,133 @@ def peak_rss_mib(pid: int) -> float:
     return total / 1024
 
 
-def bench_worker(args, handler, port: int) -> tuple[float, float]:
-    from responses.mailing.campaigns import send_invitations
+def load() -> float:
+    return os.getloadavg()[0]
 
-    campaign = seed(args.n)
+
+def run_worker(handler: CountingHandler, n: int, run: int) -> dict:
+    from collections import Counter
+
+    from responses.mailing.campaigns import send_invitations
+    from responses.models import Delivery
+
+    campaign = new_campaign(run)
+    handler.count = 0
+    before = load()
+    start = time.monotonic()
+    queued = send_invitations(campaign=campaign)
+    queued_s = time.monotonic() - start
+    end = wait_for(handler, n, timeout=max(600, n / 5))
+    after = load()
+    time.sleep(0.5)  # a duplicate would arrive now
+    statuses = Counter(
+        Delivery.objects.filter(campaign=campaign).values_list("status", flat=True)
+    )
+    assert queued == n and handler.count == n, (queued, handler.count)
+    return {
+        "variant": "worker",
+        "seconds": end - start,
+        "queue_seconds": queued_s,
+        "load_before": before,
+        "load_after": after,
+        "received": handler.count,
+        "statuses": dict(statuses),
+    }
+
+
+def run_floor(handler: CountingHandler, n: int, port: int, run: int) -> dict:
+    handler.count = 0
+    before = load()
+    start = time.monotonic()
+    subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "-c", FLOOR, str(port), str(n), str(run)],
+        check=True,
+        capture_output=True,
+    )
+    end = wait_for(handler, n, timeout=600)
+    return {
+        "variant": "floor",
+        "seconds": end - start,
+        "load_before": before,
+        "load_after": load(),
+        "received": handler.count,
+    }
+
+
+def measure_mail_ratio(
+    *,
+    n: int = 2000,
+    pairs: int = 3,
+    concurrency: int = 2,
+    db: str = "vvsg_bench_mail",
+    redis_url: str = "redis://127.0.0.1:6379/4",
+    port: int = 8825,
+) -> dict:
+    """Alternating floor/worker runs; returns the runs, ratios and peak worker RSS.
+
+    The ratio of a pair is worker mails/s divided by floor mails/s (goal >= 0.5).
+    """
+    from aiosmtpd.controller import Controller
+
+    handler = CountingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
     log = ROOT / "var" / "bench-worker.log"
     log.parent.mkdir(exist_ok=True)
-    proc = start_worker(args, port, log)
+    runs = []
     try:
-        start = time.monotonic()
-        send_invitations(campaign=campaign)
-        end = wait_for(handler, args.n, timeout=max(600, args.n / 5))
-        rss = peak_rss_mib(proc.pid)
+        recreate_database(db)
+        setup_django(db, redis_url, port)
+        seed(n)
+        proc = start_worker(redis_url, port, concurrency, log)
+        try:
+            run_worker(handler, n, run=0)  # warm-up (imports, connections); dropped
+            for pair in range(1, pairs + 1):
+                runs.append(run_floor(handler, n, port, pair))
+                runs.append(run_worker(handler, n, pair))
+            rss = peak_rss_mib(proc.pid)
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=60)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=60)
-    return end - start, rss
-
-
-def bench_smtplib(args, handler, port: int) -> float:
-    from email.message import EmailMessage
-
-    handler.count = 0
-    start = time.monotonic()
-    with smtplib.SMTP("127.0.0.1", port) as conn:
-        for i in range(args.n):
-            msg = EmailMessage()
-            msg["From"] = "VVSG <radicalisering@vvsg.be>"
-            msg["To"] = f"mayor{i:05d}@bench.test"
-            msg["Subject"] = "Ledenbevraging"
-            msg.set_content("Beste burgemeester,\n\nhttps://example.test/b/token/\n")
-            conn.send_message(msg)
-    return wait_for(handler, args.n, timeout=600) - start
+        controller.stop()
+    ratios = [
+        runs[i]["seconds"] / runs[i + 1]["seconds"] for i in range(0, len(runs), 2)
+    ]
+    return {"n": n, "concurrency": concurrency, "runs": runs, "ratios": ratios,
+            "peak_rss_mib": rss}
 
 
 def main() -> None:
     args = parse_args()
-    from aiosmtpd.controller import Controller
-
-    handler = CountingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=args.port)
-    controller.start()
-    try:
-        recreate_database(args)
-        setup_django(args, args.port)
-        worker_s, rss = bench_worker(args, handler, args.port)
-        plain_s = bench_smtplib(args, handler, args.port)
-    finally:
-        controller.stop()
-    n = args.n
-    print("| Variant | Mails | Total (s) | Mails/s | Peak RSS worker (MiB) |")
-    print("|---|---:|---:|---:|---:|")
-    print(
-        f"| Celery worker (prefork x{args.concurrency}), claim + render + SMTP | "
-        f"{n} | {worker_s:.1f} | {n / worker_s:.0f} | {rss:.0f} |"
+    result = measure_mail_ratio(
+        n=args.n,
+        pairs=args.pairs,
+        concurrency=args.concurrency,
+        db=args.db,
+        redis_url=args.redis,
+        port=args.port,
     )
-    print(
-        f"| Plain smtplib loop, one connection | {n} | {plain_s:.1f} | "
-        f"{n / plain_s:.0f} | - |"
-    )
+    n = result["n"]
+    print("| Run | Variant | Mails | Total (s) | Mails/s | Load before/after |")
+    print("|---:|---|---:|---:|---:|---|")
+    for number, run in enumerate(result["runs"], start=1):
+        label = (
+            f"Celery worker (prefork x{args.concurrency}), chunks"
+            if run["variant"] == "worker"
+            else "Plain smtplib loop, one connection"
+        )
+        print(
+            f"| {number} | {label} | {n} | {run['seconds']:.2f} | "
+            f"{n / run['seconds']:.0f} | "
+            f"{run['load_before']:.1f} / {run['load_after']:.1f} |"
+        )
+    ratios = ", ".join(f"{r:.2f}" for r in result["ratios"])
+    print(f"\nworker/floor per pair: {ratios}")
+    print(f"peak worker RSS (VmHWM, process group): {result['peak_rss_mib']:.0f} MiB")
+    for run in result["runs"]:
+        if run["variant"] == "worker":
+            print(f"queue {run['queue_seconds']:.2f}s, statuses {run['statuses']}")
 
 
 if __name__ == "__main__":

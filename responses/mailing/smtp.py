@@ -20,6 +20,8 @@ from contextlib import suppress
 
 from django.core.mail import EmailMessage, mailers
 
+from responses.mailing.mime import message_bytes
+
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 _connection: smtplib.SMTP | None = None
@@ -77,7 +79,7 @@ def _deliver_smtp(
     message: EmailMessage, before_end_of_data: BeforeEndOfData, options: dict
 ) -> str:
     recipients = message.recipients()
-    data = _dot_stuff(message.message().as_bytes())
+    data = _dot_stuff(message_bytes(message))
     conn = _mail_from(message.from_email, options)
     refused = {}
     for rcpt in recipients:
