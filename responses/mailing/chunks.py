@@ -41,6 +41,7 @@ from responses.mailing.composing import (
     compose_message,
     review_link,
 )
+from responses.mailing.marks import ClaimLost, RowMarks, row_marks
 from responses.mailing.rendering import (
     mail_context,
     render_mail,
@@ -65,10 +66,6 @@ class RetryLater(Exception):
     def __init__(self, countdown: int, reason: str):
         super().__init__(reason)
         self.countdown = countdown
-
-
-class ClaimLost(Exception):
-    """The row is no longer this worker's SENDING claim: do not finish the DATA."""
 
 
 @dataclass(frozen=True)
@@ -133,11 +130,11 @@ def send_deliveries(
     for row in candidates:
         if row.pk not in claimed:
             outcomes[row.pk] = Outcome("not-pending")
-    with _fast_commits():
+    with _fast_commits(), row_marks() as marks:
         for position, row in enumerate(queue):
             row.attempts += 1
             row.claimed_by = token
-            outcome, unreachable = _send_claimed(row, now=now, cache=cache)
+            outcome, unreachable = _send_claimed(row, now=now, cache=cache, marks=marks)
             outcomes[row.pk] = outcome
             if unreachable:
                 for rest in queue[position + 1 :]:
@@ -223,7 +220,7 @@ def _claim(ids: list[int], *, now: datetime, token: str) -> set[int]:
 
 
 def _send_claimed(
-    delivery: Delivery, *, now: datetime, cache: ChunkCache
+    delivery: Delivery, *, now: datetime, cache: ChunkCache, marks: RowMarks
 ) -> tuple[Outcome, bool]:
     """Send one claimed row: its outcome and whether the relay was unreachable."""
     try:
@@ -233,11 +230,12 @@ def _send_claimed(
         _finish(delivery, DeliveryStatus.FAILED, f"template: {exc}")
         return Outcome("failed", str(exc)), False
 
-    def before_end_of_data() -> None:
-        _mark_end_of_data(delivery)
-
     try:
-        reply = smtp.deliver(message, before_end_of_data=before_end_of_data)
+        reply = smtp.deliver(
+            message,
+            before_data=lambda: marks.start_marker(delivery),
+            before_end_of_data=lambda: marks.confirm_marker(delivery),
+        )
     except smtp.SmtpPermanentError as exc:
         _fail_permanently(delivery, str(exc), bad_address=exc.recipient_refused)
         return Outcome("failed", str(exc)), False
@@ -250,35 +248,8 @@ def _send_claimed(
         return _retry_or_fail(delivery, str(exc), now=now), exc.unreachable
     except ClaimLost:
         return Outcome("not-pending", "claim verlopen tijdens het versturen"), False
-    # A 250 proves delivery, also for a row a sweep flagged UNCERTAIN meanwhile.
-    Delivery.objects.filter(
-        pk=delivery.pk, status__in=[DeliveryStatus.SENDING, DeliveryStatus.UNCERTAIN]
-    ).update(
-        status=DeliveryStatus.SENT,
-        sent_at=timezone.now(),
-        smtp_reply=reply[:500],
-        last_error="",
-    )
+    marks.mark_sent(delivery, reply)
     return Outcome("sent"), False
-
-
-def _mark_end_of_data(delivery: Delivery) -> None:
-    """Commit `end_of_data_at` right before the final "." (smtp.py's marker).
-
-    Only while this claim still holds the row (`claimed_by`): a row a sweep took
-    back and another worker claimed again must not be finished here. The chunk
-    runs with synchronous_commit=off (`_fast_commits`), so this COMMIT returns
-    without waiting for the WAL flush and the gap before the "." stays short; a
-    database crash that loses the marker only turns an uncertain row back into a
-    resend, as before the marker.
-    """
-    marked = Delivery.objects.filter(
-        pk=delivery.pk,
-        status=DeliveryStatus.SENDING,
-        claimed_by=delivery.claimed_by,
-    ).update(end_of_data_at=timezone.now())
-    if marked != 1:
-        raise ClaimLost(f"delivery {delivery.pk} is no longer claimed")
 
 
 def _skip_reason(delivery: Delivery, *, cache: ChunkCache | None = None) -> str:

@@ -72,7 +72,7 @@ def _fast_bytes(message: EmailMessage) -> bytes | None:
     lines.extend(f"{name}: {value}" for name, value in extra.items())
     lines.append("MIME-Version: 1.0")
     head = "\n".join(lines).encode("ascii")
-    text = _part("plain", message.body)
+    text = _part("plain", str(message.body))
     if not alternatives:
         return head + b"\n" + text
     boundary = f"=_{uuid.uuid4().hex}"

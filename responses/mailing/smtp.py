@@ -54,11 +54,18 @@ class SmtpTemporaryError(Exception):
 BeforeEndOfData = Callable[[], None]
 
 
-def deliver(message: EmailMessage, *, before_end_of_data: BeforeEndOfData) -> str:
+def deliver(
+    message: EmailMessage,
+    *,
+    before_end_of_data: BeforeEndOfData,
+    before_data: BeforeEndOfData | None = None,
+) -> str:
     """Send one message and return the server's reply text (its queue id).
 
     `before_end_of_data()` runs (and commits) right before the final "."; if it
     raises, the connection is dropped so the server discards the unfinished message.
+    `before_data()`, if given, runs right before the DATA command (a chunk starts
+    its marker there, so the database works while the server answers DATA).
     Raises SmtpPermanentError or SmtpTemporaryError.
     """
     config = mailers.settings.get("default", {})
@@ -69,14 +76,19 @@ def deliver(message: EmailMessage, *, before_end_of_data: BeforeEndOfData) -> st
             raise SmtpTemporaryError(str(exc)) from exc
         return ""
     try:
-        return _deliver_smtp(message, before_end_of_data, config.get("OPTIONS", {}))
+        return _deliver_smtp(
+            message, before_end_of_data, before_data, config.get("OPTIONS", {})
+        )
     except BaseException:
         _drop_connection()
         raise
 
 
 def _deliver_smtp(
-    message: EmailMessage, before_end_of_data: BeforeEndOfData, options: dict
+    message: EmailMessage,
+    before_end_of_data: BeforeEndOfData,
+    before_data: BeforeEndOfData | None,
+    options: dict,
 ) -> str:
     recipients = message.recipients()
     data = _dot_stuff(message_bytes(message))
@@ -94,6 +106,8 @@ def _deliver_smtp(
         except SmtpPermanentError as error:
             error.recipient_refused = True
             raise
+    if before_data is not None:
+        before_data()
     code, text = _guard(conn.docmd, "data")
     if code != 354:
         _reset(conn)
