@@ -130,6 +130,8 @@ def send_deliveries(
     for row in candidates:
         if row.pk not in claimed:
             outcomes[row.pk] = Outcome("not-pending")
+    if not queue:
+        return outcomes
     with _fast_commits(), row_marks() as marks:
         for position, row in enumerate(queue):
             row.attempts += 1

@@ -207,7 +207,9 @@ def test_worker_killed_at_random_moments_never_misses_nor_duplicates(
     """Random SIGKILLs mid-batch: the documented bound, measured (docs/mailings.md).
 
     Per kill: no address gets two mails, an address without a mail is an UNCERTAIN
-    row (shown to staff), and at most one row per killed pool process is UNCERTAIN.
+    row (shown to staff), and at most one row per killed pool process is UNCERTAIN,
+    although each process holds a claimed chunk of 10 (the unreached rows of a
+    chunk carry no marker and are resent).
     """
     settings.MAIL_CHUNK_SIZE = 10  # four chunks per run: both processes busy
     seed = int(os.environ.get("KILL_SEED", time.time_ns() % 1_000_000))
