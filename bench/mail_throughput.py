@@ -316,8 +316,13 @@ def measure_mail_ratio(
     ratios = [
         runs[i]["seconds"] / runs[i + 1]["seconds"] for i in range(0, len(runs), 2)
     ]
-    return {"n": n, "concurrency": concurrency, "runs": runs, "ratios": ratios,
-            "peak_rss_mib": rss}
+    return {
+        "n": n,
+        "concurrency": concurrency,
+        "runs": runs,
+        "ratios": ratios,
+        "peak_rss_mib": rss,
+    }
 
 
 def main() -> None:
