@@ -7,7 +7,11 @@ was lost are picked up by recover_deliveries() on the next reminder tick.
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, name="responses.send_delivery", max_retries=8, acks_late=False)
@@ -38,6 +42,11 @@ def send_deliveries_task(self, delivery_ids: list[int]) -> dict[str, int]:
     for pk, outcome in outcomes.items():
         if outcome.status == "retry":
             later[outcome.countdown].append(pk)
+            # The reason may echo the message (a relay's error text): the log's
+            # redaction filter scrubs links (tests/security/test_log_redaction.py).
+            logger.warning(
+                "delivery %s: Retry in %ss: %s", pk, outcome.countdown, outcome.reason
+            )
     for countdown, ids in sorted(later.items()):
         send_deliveries_task.apply_async((ids,), countdown=countdown)
     return dict(Counter(outcome.status for outcome in outcomes.values()))
