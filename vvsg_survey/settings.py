@@ -361,6 +361,8 @@ PSEUDONYM_KEY = env_secret("PSEUDONYM_KEY")
 INVITATION_TOKEN_KEY = env_secret("INVITATION_TOKEN_KEY")
 # Temporary SMTP errors are retried with backoff 60, 120, 240... s, then FAILED.
 MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 5)
+# Rows per send task: claimed with one UPDATE and sent on one SMTP connection.
+MAIL_CHUNK_SIZE = env_int("MAIL_CHUNK_SIZE", 100)
 MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 60)
 # The sweep resends SENDING rows older than this (a dead worker's claim); it must
 # stay above CELERY_TASK_TIME_LIMIT so a live send is never taken over.

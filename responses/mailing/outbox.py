@@ -16,7 +16,7 @@ from django.db import transaction
 from kombu.exceptions import OperationalError
 
 from responses.mailing.budgets import budget_for, over_budget, record_refusal
-from responses.mailing.tasks import send_delivery_task
+from responses.mailing.tasks import send_deliveries_task
 from responses.models import Campaign, Delivery, DeliveryStatus, Invitation
 
 
@@ -67,7 +67,11 @@ def queue_mail(
 
 
 def enqueue_deliveries(ids: Iterable[int]) -> None:
-    """Enqueue send tasks once the surrounding transaction (if any) has committed."""
+    """Enqueue send tasks once the surrounding transaction (if any) has committed.
+
+    One task per MAIL_CHUNK_SIZE rows: a chunk is claimed with one UPDATE and sent
+    on one SMTP connection (responses/mailing/chunks.py).
+    """
     ids = list(ids)
     if not ids:
         return
@@ -79,17 +83,20 @@ def enqueue_deliveries(ids: Iterable[int]) -> None:
         )
         return
 
+    size = max(1, settings.MAIL_CHUNK_SIZE)
+    chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
+
     def _send() -> None:
-        for done, pk in enumerate(ids):
+        for done, chunk in enumerate(chunks):
             try:
-                send_delivery_task.delay(pk)
+                send_deliveries_task.delay(chunk)
             except OperationalError:
                 # Broker down: the rows stay PENDING and recover_deliveries()
                 # re-enqueues them on a later tick; raising here would turn a
                 # committed submit into an error page (tests/faults/test_redis_down.py).
                 logging.getLogger(__name__).warning(
                     "broker unavailable; %d deliveries left PENDING for recovery",
-                    len(ids) - done,
+                    sum(len(chunk) for chunk in chunks[done:]),
                 )
                 break
 

@@ -111,7 +111,11 @@ def render_string(source: str, context: dict, *, autoescape: bool) -> str:
 
 
 def render_mail(
-    *, campaign: Campaign | None, kind: str, context: dict
+    *,
+    campaign: Campaign | None,
+    kind: str,
+    context: dict,
+    sources: tuple[str, str, str] | None = None,
 ) -> tuple[str, str, str]:
     """Render (subject, text, html) for an EmailTemplateKind with placeholder values.
 
@@ -119,9 +123,12 @@ def render_mail(
     the campaign; `context` supplies or overrides the rest (name, municipality, link).
 
     HTML is autoescaped; subject and text are not (they are not HTML). The HTML part is
-    "" when the template has none.
+    "" when the template has none. `sources` are the template_sources() a caller
+    already holds (a chunk loads them once per campaign and kind).
     """
-    subject_src, text_src, html_src = template_sources(campaign=campaign, kind=kind)
+    subject_src, text_src, html_src = sources or template_sources(
+        campaign=campaign, kind=kind
+    )
     defaults = mail_context(campaign=campaign, invitation=None) if campaign else {}
     merged = {**defaults, **context}
     plain = {key: value for key, value in merged.items() if _is_plain(value)}

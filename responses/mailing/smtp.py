@@ -20,6 +20,8 @@ from contextlib import suppress
 
 from django.core.mail import EmailMessage, mailers
 
+from responses.mailing.mime import message_bytes
+
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 _connection: smtplib.SMTP | None = None
@@ -44,16 +46,26 @@ class SmtpTemporaryError(Exception):
     """
 
     uncertain = False
+    # True when no connection to the relay could be made at all: the other mails of
+    # a chunk would fail the same way, so the chunk stops trying (see chunks.py).
+    unreachable = False
 
 
 BeforeEndOfData = Callable[[], None]
 
 
-def deliver(message: EmailMessage, *, before_end_of_data: BeforeEndOfData) -> str:
+def deliver(
+    message: EmailMessage,
+    *,
+    before_end_of_data: BeforeEndOfData,
+    before_data: BeforeEndOfData | None = None,
+) -> str:
     """Send one message and return the server's reply text (its queue id).
 
     `before_end_of_data()` runs (and commits) right before the final "."; if it
     raises, the connection is dropped so the server discards the unfinished message.
+    `before_data()`, if given, runs right before the DATA command (a chunk starts
+    its marker there, so the database works while the server answers DATA).
     Raises SmtpPermanentError or SmtpTemporaryError.
     """
     config = mailers.settings.get("default", {})
@@ -64,17 +76,22 @@ def deliver(message: EmailMessage, *, before_end_of_data: BeforeEndOfData) -> st
             raise SmtpTemporaryError(str(exc)) from exc
         return ""
     try:
-        return _deliver_smtp(message, before_end_of_data, config.get("OPTIONS", {}))
+        return _deliver_smtp(
+            message, before_end_of_data, before_data, config.get("OPTIONS", {})
+        )
     except BaseException:
         _drop_connection()
         raise
 
 
 def _deliver_smtp(
-    message: EmailMessage, before_end_of_data: BeforeEndOfData, options: dict
+    message: EmailMessage,
+    before_end_of_data: BeforeEndOfData,
+    before_data: BeforeEndOfData | None,
+    options: dict,
 ) -> str:
     recipients = message.recipients()
-    data = _dot_stuff(message.message().as_bytes())
+    data = _dot_stuff(message_bytes(message))
     conn = _mail_from(message.from_email, options)
     refused = {}
     for rcpt in recipients:
@@ -89,6 +106,8 @@ def _deliver_smtp(
         except SmtpPermanentError as error:
             error.recipient_refused = True
             raise
+    if before_data is not None:
+        before_data()
     code, text = _guard(conn.docmd, "data")
     if code != 354:
         _reset(conn)
@@ -186,7 +205,9 @@ def _get_connection(options: dict) -> smtplib.SMTP:
         if username:
             conn.login(username, options.get("password") or "")
     except (smtplib.SMTPException, OSError) as exc:
-        raise SmtpTemporaryError(f"cannot connect: {exc}") from exc
+        error = SmtpTemporaryError(f"cannot connect: {exc}")
+        error.unreachable = True
+        raise error from exc
     _connection, _connection_key = conn, key
     return conn
 

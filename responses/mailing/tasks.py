@@ -7,7 +7,11 @@ was lost are picked up by recover_deliveries() on the next reminder tick.
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, name="responses.send_delivery", max_retries=8, acks_late=False)
@@ -20,6 +24,32 @@ def send_delivery_task(self, delivery_id: int) -> str:
     except RetryLater as exc:
         # Attempts are counted on the row; max_retries only bounds the message chain.
         raise self.retry(countdown=exc.countdown, exc=exc) from exc
+
+
+@shared_task(bind=True, name="responses.send_deliveries", acks_late=False)
+def send_deliveries_task(self, delivery_ids: list[int]) -> dict[str, int]:
+    """Send a chunk of Delivery rows on one SMTP connection (mailing/chunks.py).
+
+    Rows back in PENDING after a temporary error are sent again by a new chunk
+    task per backoff delay; a lost message is only a lost hint (the sweep).
+    """
+    from collections import Counter, defaultdict
+
+    from responses.mailing.chunks import send_deliveries
+
+    outcomes = send_deliveries(delivery_ids=delivery_ids)
+    later: dict[int, list[int]] = defaultdict(list)
+    for pk, outcome in outcomes.items():
+        if outcome.status == "retry":
+            later[outcome.countdown].append(pk)
+            # The reason may echo the message (a relay's error text): the log's
+            # redaction filter scrubs links (tests/security/test_log_redaction.py).
+            logger.warning(
+                "delivery %s: Retry in %ss: %s", pk, outcome.countdown, outcome.reason
+            )
+    for countdown, ids in sorted(later.items()):
+        send_deliveries_task.apply_async((ids,), countdown=countdown)
+    return dict(Counter(outcome.status for outcome in outcomes.values()))
 
 
 @shared_task(bind=True, name="responses.send_due_reminders", acks_late=False)

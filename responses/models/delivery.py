@@ -72,6 +72,12 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(
         null=True, blank=True, verbose_name="opgenomen op"
     )
+    # Which chunk claim holds the row (worker host, pid, claim id): the marker and the
+    # outcome of a send only apply while this claim still holds it, so a row a sweep
+    # handed to another worker is never finished by the first one.
+    claimed_by = models.CharField(
+        max_length=80, blank=True, verbose_name="opgenomen door"
+    )
     sent_at = models.DateTimeField(null=True, blank=True, verbose_name="verzonden op")
     # Committed right before the final "." of DATA: a SENDING row without it provably
     # never reached the relay, one with it is uncertain (responses/mailing/smtp.py).

@@ -1,8 +1,9 @@
 """Two workers on one row, interleaving forced (tests/races.py): one mail, not two.
 
-Each test fails when the claim loses its condition: dropping `status=PENDING` from
-send_delivery's claim, or `ignore_conflicts`/the unique round from reminder queueing
-(checked by making those mutations; see docs/testing.md).
+Each test fails when the claim loses its condition: dropping `status = PENDING`
+from the chunk claim (responses/mailing/chunks.py, which send_delivery uses too),
+or `ignore_conflicts`/the unique round from reminder queueing (checked by making
+those mutations; see docs/testing.md).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from responses.mailing.campaigns import send_invitations
 from responses.mailing.reminders import send_due_reminders
-from responses.mailing.sending import Outcome, send_delivery
+from responses.mailing.sending import Outcome, send_deliveries, send_delivery
 from responses.models import Delivery, DeliveryKind, DeliveryStatus
 from tests.conftest import missing_service
 from tests.factories import (
@@ -59,6 +60,39 @@ def test_two_workers_claiming_one_delivery_send_one_mail(pg):
     assert [m.to for m in mail.outbox] == [[invitation.email]]
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 1)
+
+
+def test_two_overlapping_chunks_send_each_row_once(pg):
+    campaign = make_campaign()
+    a, b, c, d = (
+        Delivery.objects.create(
+            campaign=campaign,
+            invitation=invitation,
+            kind=DeliveryKind.INVITATION,
+            email=invitation.email,
+        )
+        for invitation in (make_invitation(campaign=campaign) for _ in range(4))
+    )
+
+    # Both chunks read b and c as PENDING, then block at the one claim UPDATE on
+    # the row locks; released together, each shared row goes to one claim only.
+    results = race_behind_lock(
+        "SELECT 1 FROM responses_delivery WHERE id IN (%s, %s) FOR UPDATE",
+        [b.pk, c.pk],
+        [
+            lambda: send_deliveries(delivery_ids=[a.pk, b.pk, c.pk]),
+            lambda: send_deliveries(delivery_ids=[b.pk, c.pk, d.pk]),
+        ],
+    )
+
+    statuses = Counter(o.status for result in results for o in result.values())
+    assert statuses == {"sent": 4, "not-pending": 2}, results
+    assert Counter(m.to[0] for m in mail.outbox) == {
+        row.email: 1 for row in (a, b, c, d)
+    }
+    assert set(Delivery.objects.values_list("status", flat=True)) == {
+        DeliveryStatus.SENT
+    }
 
 
 def test_two_reminder_ticks_at_once_queue_one_round(pg, settings):

@@ -75,17 +75,21 @@ def test_worker_killed_mid_batch_every_municipality_gets_exactly_one_mail(
     mayors = _mayors(200)
     send_invitations(campaign=campaign)
 
-    # Kill while both pool processes hold a claimed row and wait for the server's
-    # answer to RCPT (before DATA): the recovery path for unmarked claims. The
+    # Kill while both pool processes hold a claimed chunk (2 x MAIL_CHUNK_SIZE=100)
+    # and wait for the server's answer to RCPT (before DATA): the recovery path for
+    # unmarked claims, here for every row of both chunks not sent yet. The
     # end-of-data window has its own tests below (forced and random kills).
+    assert settings.MAIL_CHUNK_SIZE == 100
     smtp_sink.hold_after = 50
     smtp_sink.wait_for(50, timeout=60)
     assert _wait_until(lambda: smtp_sink.waiting == 2, timeout=30)
     celery_worker_process.kill()
     at_kill = len(smtp_sink.recipients())
     assert 50 <= at_kill < 200, "kill must land mid-batch"
-    claimed = Delivery.objects.filter(status=DeliveryStatus.SENDING).count()
-    assert claimed == 2, "both killed processes held a claim"
+    claimed = Delivery.objects.filter(status=DeliveryStatus.SENDING)
+    assert claimed.count() == 200 - at_kill, "the chunks claimed every unsent row"
+    assert not claimed.filter(end_of_data_at__isnull=False).exists()
+    assert claimed.values("claimed_by").distinct().count() == 2
     smtp_sink.release()
 
     celery_worker_process.start()
@@ -162,10 +166,12 @@ def _later(settings):
 def test_worker_killed_inside_the_end_of_data_window_leaves_rows_uncertain(
     smtp_sink, celery_worker_process, celery_broker, redis_url, settings
 ):
+    settings.MAIL_CHUNK_SIZE = 5  # two chunks: one per pool process
     campaign = make_campaign()
     mayors = _mayors(10)
     # The sink stores each message and then holds its 250 reply: both pool processes
-    # sit after their final "." with the marker committed. Then the worker dies.
+    # sit after their final "." with the marker committed. Then the worker dies;
+    # the other rows of both chunks are claimed without a marker and are resent.
     smtp_sink.hold_data_reply = True
     send_invitations(campaign=campaign)
     assert _wait_until(lambda: smtp_sink.replies_held == 2, timeout=30)
@@ -201,8 +207,11 @@ def test_worker_killed_at_random_moments_never_misses_nor_duplicates(
     """Random SIGKILLs mid-batch: the documented bound, measured (docs/mailings.md).
 
     Per kill: no address gets two mails, an address without a mail is an UNCERTAIN
-    row (shown to staff), and at most one row per killed pool process is UNCERTAIN.
+    row (shown to staff), and at most one row per killed pool process is UNCERTAIN,
+    although each process holds a claimed chunk of 10 (the unreached rows of a
+    chunk carry no marker and are resent).
     """
+    settings.MAIL_CHUNK_SIZE = 10  # four chunks per run: both processes busy
     seed = int(os.environ.get("KILL_SEED", time.time_ns() % 1_000_000))
     rng = random.Random(seed)
     observed = []
