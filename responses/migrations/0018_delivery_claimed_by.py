@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("responses", "0016_mirror_copy"),
+        ("responses", "0017_export_rows"),
     ]
 
     operations = [
