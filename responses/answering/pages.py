@@ -376,10 +376,18 @@ def autosave_reply(
     return AutosaveReply(events=events, fragment=None)
 
 
-def appeared_questions(before: SectionState, after: SectionState) -> list[str]:
-    """Questions of this page that a save made visible (sorted codes)."""
-    new = after.evaluation.visible - before.evaluation.visible
-    return sorted(new & before.codes)
+def appeared_questions(
+    before: SectionState, after: SectionState, *, shown: set[str] | None = None
+) -> list[str]:
+    """Questions of this page that are visible now but were not on the respondent's
+    screen (sorted codes).
+
+    `shown` is what the browser showed when "Volgende" was pressed (posted by the
+    page's script). Without it, what was visible before this save: an autosave that
+    landed after the click would otherwise make its follow-up count as already seen.
+    """
+    seen = before.evaluation.visible if shown is None else shown
+    return sorted((after.evaluation.visible - seen) & before.codes)
 
 
 def review_page(*, invitation: Invitation, token: str) -> dict[str, Any]:

@@ -142,6 +142,23 @@
     if (form) {
       exclusiveOptions(form);
       otherInputs(form);
+      // Tell the server which questions were on screen: an autosave still on its
+      // way may reveal a follow-up after the click, and the mayor must see it
+      // rather than be told it is still open.
+      form.addEventListener("submit", function () {
+        var shown = [];
+        form.querySelectorAll("[data-question]").forEach(function (box) {
+          if (!box.hidden) shown.push(box.dataset.question);
+        });
+        var input = form.querySelector('input[name="_shown"]');
+        if (!input) {
+          input = document.createElement("input");
+          input.type = "hidden";
+          input.name = "_shown";
+          form.appendChild(input);
+        }
+        input.value = shown.join(",");
+      });
       document.body.addEventListener("surveyVisibility", function (event) {
         applyVisibility(form, event.detail || {});
       });

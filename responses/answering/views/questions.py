@@ -97,7 +97,12 @@ def answer_section(request, invitation, token, section):
             errors=result.errors,
         )
     action = request.POST.get("action", "next")
-    if action == "next" and (appeared := appeared_questions(state, after)):
+    shown = request.POST.get("_shown")
+    if action == "next" and (
+        appeared := appeared_questions(
+            state, after, shown=None if shown is None else set(shown.split(","))
+        )
+    ):
         # Without JavaScript, follow-up questions on this page show up only now.
         messages.info(
             request, _("Op basis van uw antwoord verschenen bijkomende vragen.")

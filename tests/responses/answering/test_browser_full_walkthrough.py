@@ -82,7 +82,10 @@ def _walk(page, base: str, path: str) -> list[str]:
         heading = page.get_by_role("heading", level=1).inner_text()
         if heading == "Overzicht van uw antwoorden":
             break
-        headings.append(heading)
+        if not headings or headings[-1] != heading:
+            # The same page again: follow-ups a late autosave revealed after the
+            # click were added to it ("verschenen bijkomende vragen").
+            headings.append(heading)
         _answer_page(page, path)
         page.get_by_role("button", name="Volgende").or_(
             page.get_by_role("button", name="Naar het overzicht")

@@ -82,6 +82,36 @@ def test_next_without_js_stays_when_follow_up_questions_appear(client):
     assert 'data-question="rad_vormen" hidden' not in html
 
 
+def test_next_shows_follow_ups_the_screen_did_not_show_yet(client):
+    # The autosave of "ja" landed before "Volgende" was pressed, but the page had
+    # not shown its follow-ups yet: they count as appeared, not as open.
+    mayor, token = make_started_response()
+    _autosave(
+        client,
+        token,
+        "radicalisering",
+        "rad_signalen",
+        {"q-rad_signalen": "ja_stijging"},
+    )
+
+    page = client.post(
+        f"/b/{token}/vragen/radicalisering/",
+        {"q-rad_signalen": "ja_stijging", "action": "next", "_shown": "rad_signalen"},
+    )
+    seen = client.post(
+        f"/b/{token}/vragen/radicalisering/",
+        {
+            "q-rad_signalen": "ja_stijging",
+            "action": "next",
+            "_shown": "rad_signalen,rad_vormen,rad_dreiging",
+        },
+    )
+
+    assert page.headers["Location"].endswith("/vragen/radicalisering/#q-rad_dreiging")
+    assert seen.headers["Location"].endswith("?controle=1#page-check")
+    assert _values(mayor.response)["rad_signalen"] == "ja_stijging"
+
+
 def test_unknown_option_code_is_refused_with_error_summary(client):
     mayor, token = make_started_response()
 
