@@ -13,14 +13,16 @@ matrix rows are dropped the same way.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from responses.answering.answer_writes import Conflict, Written, write_answer
 from responses.answering.queries import (
@@ -50,6 +52,8 @@ from responses.reporting.tasks import refresh_export_row_task
 from surveys import branching
 from surveys.queries import instrument_spec, question_ids
 from surveys.types import kind
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -237,8 +241,19 @@ def submit_response(
         response.refresh_from_db()
         queue_confirmation(response=response, invitation=invitation)
         # The COPY export's stored row, built by a worker, not by this request.
-        transaction.on_commit(partial(refresh_export_row_task.delay, response.pk))
+        transaction.on_commit(lambda: _queue_export_row(response.pk))
     return SubmitResult(submitted=True, resubmitted=resubmitted)
+
+
+def _queue_export_row(response_id: int) -> None:
+    # Only a head start: an export rebuilds stale rows itself, so a missing or
+    # unreachable broker must not turn a committed submit into an error page.
+    if not settings.MAIL_QUEUE_READY:
+        return
+    try:
+        refresh_export_row_task.delay(response_id)
+    except OperationalError:
+        logger.warning("broker unavailable; export row of a response left stale")
 
 
 def confirmation_round(response: Response) -> int:

@@ -68,7 +68,7 @@ def test_unknown_codes_and_invalid_values_do_not_stop_the_answers_after_them():
     assert _values(mayor.response) == {"rad_signalen": "neen", "pol_signalen": "ja"}
 
 
-def test_a_save_bumps_this_response_revision_once_and_stamps_its_time():
+def test_a_save_bumps_this_response_revision_per_saved_answer_and_stamps_its_time():
     mayor, _ = make_started_response()
     bystander, _ = make_started_response()
     before = Response.objects.get(pk=mayor.response.pk).revision
@@ -84,10 +84,11 @@ def test_a_save_bumps_this_response_revision_once_and_stamps_its_time():
 
     response = Response.objects.get(pk=mayor.response.pk)
     other = Response.objects.get(pk=bystander.response.pk)
-    assert (response.revision, response.updated_at) == (before + 1, now)
+    # One bump per answer written (each answer is its own guarded upsert).
+    assert (response.revision, response.updated_at) == (before + 2, now)
     # The caller's object is refreshed too (the view renders from it).
     assert (mayor.response.revision, mayor.response.status) == (
-        before + 1,
+        before + 2,
         ResponseStatus.PARTIAL,
     )
     assert (other.revision, other.updated_at, other.status) == (
