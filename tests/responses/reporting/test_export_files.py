@@ -219,6 +219,9 @@ def test_xlsx_file_export_has_the_answers_sheet_and_the_codebook(world, tmp_path
     assert answers[1][answers[0].index("q1")] == "Ja"
     codebook = list(book["Codebook"].values)
     assert len(codebook) > 1
+    # A header row of names, then one filled row per column.
+    assert all(isinstance(name, str) and name for name in codebook[0])
+    assert any("q1" in (cell or "") for cell in codebook[1] + codebook[-1])
     assert log.rows == 1
 
 
