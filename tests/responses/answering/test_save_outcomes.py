@@ -324,3 +324,64 @@ def test_clearing_a_hidden_answer_is_not_reported_as_ignored():
 
     assert result.ignored == ["rad_dreiging"]
     assert _values(mayor.response) == {"rad_signalen": "neen"}
+
+
+def test_a_stale_post_is_compared_with_what_that_page_saw_of_that_answer():
+    mayor, _ = make_started_response()
+    colleague = _colleague(mayor)
+    start = timezone.now()
+    save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={"bel_opmerkingen": Submitted("zelfde")},
+        now=start,
+    )
+    save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={"pol_toelichting": Submitted("eerst")},
+        now=start,
+    )
+    save_answers(
+        response=mayor.response,
+        invitation=colleague,
+        answers={"pol_toelichting": Submitted("tweede", base_revision=1)},
+        now=start + timedelta(hours=1),
+    )
+
+    # Revision 1 of *another* answer held "zelfde"; this page saw "eerst".
+    result = save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={"pol_toelichting": Submitted("zelfde", base_revision=1)},
+        now=start + timedelta(hours=2),
+    )
+
+    assert set(result.conflicts) == {"pol_toelichting"}
+    assert _values(mayor.response)["pol_toelichting"] == "tweede"
+
+
+def test_a_stale_repost_of_a_middle_revision_is_not_a_conflict():
+    mayor, _ = make_started_response()
+    colleague = _colleague(mayor)
+    start = timezone.now()
+    for n, (who, value) in enumerate(
+        [(mayor, "a"), (colleague, "b"), (colleague, "c")]
+    ):
+        save_answers(
+            response=mayor.response,
+            invitation=who,
+            answers={"pol_toelichting": Submitted(value, base_revision=n)},
+            now=start + timedelta(hours=n),
+        )
+
+    # The mayor's page saw revision 2 ("b") and re-posts it unchanged.
+    result = save_answers(
+        response=mayor.response,
+        invitation=mayor,
+        answers={"pol_toelichting": Submitted("b", base_revision=2)},
+        now=start + timedelta(hours=3),
+    )
+
+    assert (result.conflicts, result.unchanged) == ({}, ["pol_toelichting"])
+    assert _values(mayor.response)["pol_toelichting"] == "c"

@@ -328,8 +328,29 @@ def test_a_copy_already_sent_for_this_state_blocks_a_second_one_to_a_colleague()
     mayor = _complete_response()
     colleague = _colleague(mayor)
     submit_response(response=mayor.response, invitation=mayor)
+    # The copy would now go to the colleague: only the round check stops it.
+    Response.objects.filter(pk=mayor.response.pk).update(
+        respondent_email=colleague.email
+    )
     mayor.response.refresh_from_db()
 
     submit_response(response=mayor.response, invitation=colleague)
 
     assert [d.invitation for d in _confirmations(mayor.response)] == [mayor]
+
+
+def test_a_submitted_response_may_be_resubmitted_until_edit_until():
+    mayor = _complete_response()
+    campaign = mayor.campaign
+    campaign.edit_until = campaign.closes_at + timedelta(days=5)
+    campaign.save()
+    submit_response(response=mayor.response, invitation=mayor)
+    mayor.response.refresh_from_db()
+
+    late = submit_response(
+        response=mayor.response,
+        invitation=mayor,
+        now=campaign.closes_at + timedelta(days=1),
+    )
+
+    assert (late.submitted, late.resubmitted, late.errors) == (True, True, {})

@@ -22,6 +22,7 @@ from responses.reporting.exports import (
     counting,
     export_rows,
     export_to_file,
+    log_export,
     stream_csv,
     write_xlsx,
 )
@@ -160,7 +161,8 @@ def test_csv_file_export_writes_the_rows_and_logs_who_what_and_how_many(
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=","))
-    assert [r[5] for r in rows[1:]] == ["11002", "11004"]
+    assert "represented_count" in rows[0]
+    assert [r[rows[0].index("nis_code")] for r in rows[1:]] == ["11002", "11004"]
     log.refresh_from_db()
     assert (log.user, log.campaign, log.format, log.layout, log.rows, log.source) == (
         user,
@@ -177,19 +179,31 @@ def test_an_anonymous_or_missing_user_is_logged_as_nobody_and_pseudonyms_noted(
     world,
 ):
     campaign, a, *_ = world
-    make_export_response(campaign=campaign, municipalities=[a])
-    out = io.BytesIO()
+    response = make_export_response(campaign=campaign, municipalities=[a])
+    out, plain = io.BytesIO(), io.BytesIO()
 
     first = export_to_file(
         campaign=campaign, out=out, user=AnonymousUser(), pseudonymise=True
     )
-    second = export_to_file(campaign=campaign, out=io.BytesIO())
+    second = export_to_file(campaign=campaign, out=plain, delimiter=",")
+    direct = log_export(
+        user=None,
+        campaign=campaign,
+        fmt="csv",
+        layout="response",
+        filters=ExportFilters(),
+        rows=0,
+        source="view",
+    )
 
     assert (first.user, first.rows, first.source) == (None, 1, "command")
     assert first.filters == {"pseudonymised": True}
     assert (second.user, second.filters, second.layout) == (None, {}, "response")
+    assert direct.filters == {}
     header, row = _rows(out.getvalue())
-    assert row[header.index("response_id")] != str(a.pk)
+    assert row[header.index("response_id")] not in ("", str(response.pk))
+    plain_rows = list(csv.reader(io.StringIO(plain.getvalue().decode("utf-8-sig"))))
+    assert plain_rows[1][0] == str(response.pk)
 
 
 def test_xlsx_file_export_has_the_answers_sheet_and_the_codebook(world, tmp_path):
@@ -197,14 +211,17 @@ def test_xlsx_file_export_has_the_answers_sheet_and_the_codebook(world, tmp_path
     make_export_response(campaign=campaign, municipalities=[a], answers={"q1": "ja"})
     path = tmp_path / "golf.xlsx"
 
-    log = export_to_file(campaign=campaign, out=str(path), fmt="xlsx")
+    log = export_to_file(campaign=campaign, out=str(path), fmt="xlsx", labels=True)
 
     book = load_workbook(path, read_only=True)
     assert book.sheetnames == ["Antwoorden", "Codebook"]
     answers = list(book["Antwoorden"].values)
-    assert answers[1][answers[0].index("q1")] == "ja"
+    assert answers[1][answers[0].index("q1")] == "Ja"
     codebook = list(book["Codebook"].values)
     assert len(codebook) > 1
+    # A header row of names, then one filled row per column.
+    assert all(isinstance(name, str) and name for name in codebook[0])
+    assert any("q1" in (cell or "") for cell in codebook[1] + codebook[-1])
     assert log.rows == 1
 
 

@@ -93,6 +93,7 @@ def test_an_unreadable_file_names_the_reason(target, tmp_path):
     assert damaged.errors == [
         RowError(1, "-", "Geen geldig XLSX-bestand (File is not a zip file).")
     ]
+    assert damaged.dry_run is False
     [error] = missing.errors
     assert (error.row, error.column, missing.dry_run) == (1, "-", True)
     assert error.message.startswith("bestand niet leesbaar als CSV of XLSX: ")
