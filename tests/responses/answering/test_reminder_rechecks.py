@@ -198,3 +198,41 @@ def test_pending_claims_of_this_campaign_oldest_first():
     _claim(make_campaign(), make_municipality(), claim=ClaimStatus.PENDING)
 
     assert list(pending_claims(campaign=campaign)) == [early, late]
+
+
+def _delegate(campaign, municipality, by, *, claim=ClaimStatus.AUTHORISED):
+    response = Response.objects.create(campaign=campaign, status=PARTIAL)
+    ResponseMunicipality.objects.create(
+        response=response,
+        campaign=campaign,
+        municipality=municipality,
+        status=claim,
+        claimed_by=by,
+    )
+
+
+def test_delegated_besturen_are_this_campaigns_current_besturen_of_live_coordinators():
+    campaign, other = make_campaign(), make_campaign()
+    coordinator = make_invitation(campaign=campaign)
+    revoked = make_invitation(campaign=campaign, revoked_at=timezone.now())
+    elsewhere = make_invitation(campaign=other)
+    open_, merged, of_revoked, of_other = (make_municipality() for _ in range(4))
+    merged.valid_to = timezone.localdate() - timedelta(days=1)
+    merged.save()
+    _delegate(campaign, open_, coordinator)
+    _delegate(campaign, merged, coordinator)  # merged away: no reminders for it
+    _delegate(campaign, of_revoked, revoked)  # the coordinator's link was revoked
+    _delegate(other, of_other, elsewhere)  # another campaign's coordinator
+
+    assert delegated_besturen(campaign=campaign) == {coordinator.pk: [open_.pk]}
+
+
+def test_partial_besturen_count_only_this_campaigns_covering_claims():
+    campaign, other = make_campaign(), make_campaign()
+    mine, theirs, pending = (make_municipality() for _ in range(3))
+    _claim(campaign, mine, status=PARTIAL)
+    _claim(other, theirs, status=PARTIAL)  # partial, but in another campaign
+    claimant = make_invitation(campaign=campaign)
+    _claim(campaign, pending, status=PARTIAL, claim=ClaimStatus.PENDING, by=claimant)
+
+    assert partial_municipality_ids(campaign=campaign) == {mine.pk}
