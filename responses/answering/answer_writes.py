@@ -67,30 +67,22 @@ def write_answer(
     now: datetime,
 ) -> Written:
     """Store one answer in its own transaction (value None clears it)."""
+    answer = {
+        "response": response,
+        "invitation": invitation,
+        "question_id": question_id,
+        "code": code,
+        "value": value,
+        "other_text": other_text,
+        "base": base,
+        "now": now,
+    }
     if connection.vendor == "postgresql":
         # One statement is its own transaction in autocommit mode: no BEGIN and
         # COMMIT round trips around it (two of an autosave's five queries before).
-        return _write_in_one_statement(
-            response=response,
-            invitation=invitation,
-            question_id=question_id,
-            code=code,
-            value=value,
-            other_text=other_text,
-            base=base,
-            now=now,
-        )
+        return _write_in_one_statement(**answer)
     with transaction.atomic():
-        return _write_with_orm(
-            response=response,
-            invitation=invitation,
-            question_id=question_id,
-            code=code,
-            value=value,
-            other_text=other_text,
-            base=base,
-            now=now,
-        )
+        return _write_with_orm(**answer)
 
 
 # --- PostgreSQL: one statement ------------------------------------------------------
