@@ -200,17 +200,6 @@ def test_pending_claims_of_this_campaign_oldest_first():
     assert list(pending_claims(campaign=campaign)) == [early, late]
 
 
-def _delegate(campaign, municipality, by, *, claim=ClaimStatus.AUTHORISED):
-    response = Response.objects.create(campaign=campaign, status=PARTIAL)
-    ResponseMunicipality.objects.create(
-        response=response,
-        campaign=campaign,
-        municipality=municipality,
-        status=claim,
-        claimed_by=by,
-    )
-
-
 def test_delegated_besturen_are_this_campaigns_current_besturen_of_live_coordinators():
     campaign, other = make_campaign(), make_campaign()
     coordinator = make_invitation(campaign=campaign)
@@ -219,10 +208,12 @@ def test_delegated_besturen_are_this_campaigns_current_besturen_of_live_coordina
     open_, merged, of_revoked, of_other = (make_municipality() for _ in range(4))
     merged.valid_to = timezone.localdate() - timedelta(days=1)
     merged.save()
-    _delegate(campaign, open_, coordinator)
-    _delegate(campaign, merged, coordinator)  # merged away: no reminders for it
-    _delegate(campaign, of_revoked, revoked)  # the coordinator's link was revoked
-    _delegate(other, of_other, elsewhere)  # another campaign's coordinator
+    delegated = {"status": PARTIAL, "claim": ClaimStatus.AUTHORISED}
+    _claim(campaign, open_, by=coordinator, **delegated)
+    # Merged away, a revoked coordinator's, another campaign's: none is reminded.
+    _claim(campaign, merged, by=coordinator, **delegated)
+    _claim(campaign, of_revoked, by=revoked, **delegated)
+    _claim(other, of_other, by=elsewhere, **delegated)
 
     assert delegated_besturen(campaign=campaign) == {coordinator.pk: [open_.pk]}
 
